@@ -1,0 +1,150 @@
+"""Extractive answers: the sentence from the top passages that best answers.
+
+No generative model: each sentence of the top passages is scored by how much
+of the question it covers (idf-weighted Han bigrams), by whether it holds the
+kind of thing asked for (a number for 多少/几, a date for 何时, a name or role
+for 谁, a place for 哪里, a quoted term for 叫什么) that the question does not
+already state, and by its passage's rank.  The answer cites the passage it
+came from and every other passage returned.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .filters import Filters
+from .query import clean_query
+from .search import Hit, Searcher
+from .tokenize import han_bigrams
+
+_SENTENCE = re.compile(r"[^。！？!?;；\n]+[。！？!?;；]?")
+_CLAUSE = re.compile(r"[^,，、:：]+[,，、:：]?")
+
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万亿余多]+)"
+# What each kind of question asks for, and what an answering sentence holds.
+_ASKS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"多少|几[个项条件次名所家类天人批轮种]?|数量|比例|完成率|多大|多久|多长|总共|一共|规模"),
+     re.compile(rf"{_NUM}\s*(?:%|个|项|条|件|人|次|名|所|家|类|天|万元|亿元|元|余|多|批|轮|户|村|起|份)")),
+    (re.compile(r"何时|什么时[候间]|哪天|哪一天|日期|时间|截止|几月|哪年|撤离"),
+     re.compile(r"\d{4}年|\d{1,2}月\d{1,2}日|\d{1,2}:\d{2}|[上下]午|前撤离|截止")),
+    (re.compile(r"谁|哪位|组长|负责人|书记是|牵头"),
+     re.compile(r"部长|书记|组长|主任|局长|同志|副|厅长|县长|市长|[\u4e00-\u9fff]{2,3}(?:为组长|任组长|担任)")),
+    (re.compile(r"哪里|哪儿|在哪|地址|地点|信箱|邮箱|电话|找他们"),
+     re.compile(r"路|街|号|宾馆|酒店|大楼|信箱|邮箱|电话|@|\d{7,}")),
+    (re.compile(r"叫什么|什么名|称为|哪种|哪些|什么|哪家|办法|打法|模式"),
+     re.compile(r"[“\"《][^”\"》]{2,20}[”\"》]|[\u4e00-\u9fff]{1,4}\+[\u4e00-\u9fff]{1,4}|模式|机制|办法|集团|公司")),
+]
+
+MAX_ANSWER_CHARS = 160
+
+
+@dataclass
+class Answer:
+    """An extractive answer with its citations."""
+
+    answer: str
+    citations: list[Hit] = field(default_factory=list)
+    sentence_hit: int = -1  # index into citations of the passage holding the answer
+    start: int = -1  # answer offsets inside that passage's text
+    end: int = -1
+
+    def to_dict(self) -> dict:
+        """The CLI's JSON: ``{"answer": ..., "citations": [hits], ...}``."""
+        return {
+            "answer": self.answer,
+            "citations": [h.to_dict() for h in self.citations],
+            "answer_citation": self.sentence_hit,
+            "answer_span": [self.start, self.end],
+        }
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        s, e = m.span()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e - s >= 4:
+            spans.append((s, e))
+    return spans
+
+
+def _trim(text: str, start: int, end: int, query_grams: set[str], asks: list[re.Pattern[str]]) -> tuple[int, int]:
+    """Shorten an over-long sentence to the clauses around its best clause."""
+    if end - start <= MAX_ANSWER_CHARS:
+        return start, end
+    clauses = [(start + m.start(), start + m.end()) for m in _CLAUSE.finditer(text[start:end])]
+
+    def clause_score(span: tuple[int, int]) -> float:
+        piece = text[span[0]:span[1]]
+        return len(query_grams & set(han_bigrams(piece))) + 2.0 * sum(bool(p.search(piece)) for p in asks)
+
+    best = max(range(len(clauses)), key=lambda i: clause_score(clauses[i]))
+    lo = hi = best
+    while True:
+        grown = False
+        if lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= MAX_ANSWER_CHARS:
+            lo -= 1
+            grown = True
+        if hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= MAX_ANSWER_CHARS:
+            hi += 1
+            grown = True
+        if not grown:
+            break
+    return clauses[lo][0], clauses[hi][1]
+
+
+class Answerer:
+    """Extractive question answering over a :class:`Searcher`."""
+
+    def __init__(self, searcher: Searcher, passages: int = 5) -> None:
+        self.searcher = searcher
+        self.passages = passages
+
+    def _idf(self, gram: str) -> float:
+        kw = self.searcher.keyword
+        token_id = kw.vocab.get("#" + gram)
+        if token_id is None:
+            return 0.5  # unseen bigram: mild weight (it cannot help pick a sentence much)
+        df = kw.document_frequency(token_id)
+        return math.log(1 + (kw.size - df + 0.5) / (df + 0.5))
+
+    def ask(self, question: str, top: int = 5, filters: Filters | None = None) -> Answer:
+        """Answer ``question`` with the best sentence of the top passages and citations."""
+        cleaned = clean_query(question)
+        hits = self.searcher.hits(self.searcher.rank_chunks(cleaned, filters), max(top, self.passages), per_doc=2)
+        if not hits:
+            return Answer(answer="", citations=[])
+        grams = set(han_bigrams(cleaned))
+        weights = {g: self._idf(g) for g in grams}
+        total = sum(weights.values()) or 1.0
+        asks = [holds for asked, holds in _ASKS if asked.search(cleaned)]
+        query_numbers = set(re.findall(r"\d+(?:\.\d+)?", cleaned))
+        best: tuple[float, int, int, int] | None = None
+        for rank, hit in enumerate(hits[: self.passages]):
+            for s, e in _sentences(hit.text):
+                sentence = hit.text[s:e]
+                cover = sum(weights[g] for g in grams if g in sentence) / total
+                holds = 0.0
+                for pattern in asks:
+                    found = [m.group(0) for m in pattern.finditer(sentence)]
+                    if any(not set(re.findall(r"\d+(?:\.\d+)?", f)) <= query_numbers or not re.search(r"\d", f)
+                           for f in found):
+                        holds += 1.0
+                score = cover + 0.35 * holds / max(len(asks), 1) + 0.25 / (rank + 1)
+                if best is None or score > best[0]:
+                    best = (score, rank, s, e)
+        if best is None:
+            return Answer(answer=hits[0].text[:MAX_ANSWER_CHARS], citations=hits[:top], sentence_hit=0,
+                          start=0, end=min(len(hits[0].text), MAX_ANSWER_CHARS))
+        _, rank, s, e = best
+        s, e = _trim(hits[rank].text, s, e, grams, asks)
+        citations = hits[:top]
+        if rank >= len(citations):
+            citations = [*citations, hits[rank]]
+        index = citations.index(hits[rank])
+        return Answer(answer=hits[rank].text[s:e], citations=citations, sentence_hit=index, start=s, end=e)

@@ -1,0 +1,32 @@
+"""Query preparation: validation and the same cleaning as documents."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.repair import repair_text
+
+from .errors import BadQuery
+
+MAX_QUERY_CHARS = 1000
+_CONTENT = re.compile(r"[\w\u3400-\u9fff]")
+
+
+def clean_query(query: str | None) -> str:
+    """Return the cleaned query (pinyin stripped, simplified, width-normalised).
+
+    Raises BadQuery for an empty query, one of only punctuation or spaces, or
+    one longer than MAX_QUERY_CHARS characters.
+    """
+    text = (query or "").strip()
+    if not text:
+        raise BadQuery("查询为空 / the query is empty: type a question or some keywords")
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadQuery(
+            f"查询过长 / the query has {len(text)} characters; at most {MAX_QUERY_CHARS} are searched. "
+            "Shorten it to the question or the key phrase."
+        )
+    cleaned = repair_text(text).strip()
+    if not _CONTENT.search(cleaned):
+        raise BadQuery("查询只有标点 / the query has only punctuation or symbols: add words to search for")
+    return cleaned

@@ -1,0 +1,191 @@
+"""Hybrid retrieval: BM25 keyword scores and e5 vectors, fused by rank.
+
+Both indexes are loaded once (:class:`Searcher`); a query is cleaned like the
+documents, scored by each, and the two rankings are fused with weighted
+reciprocal rank fusion (weights and constant chosen on the shared eval set —
+see README "Search quality").  Results are passages with their document, at
+most ``per_doc`` per document so one long notice cannot crowd out the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from ingest.config import DEFAULT_INDEX_DIR
+from ingest.embed import get_embedder
+from ingest.records import Chunk, Document
+from ingest.pipeline import KEYWORD_DIR, USERDICT
+
+from . import store
+from .filters import Filters
+from .keyword import KeywordIndex
+from .query import clean_query
+
+
+@dataclass
+class Fusion:
+    """How keyword and vector rankings are combined (tuned on the eval set)."""
+
+    rrf_k: float = 60.0
+    keyword_weight: float = 1.0
+    dense_weight: float = 1.0
+    depth: int = 100  # candidates taken from each ranking
+
+
+@dataclass
+class Hit:
+    """One passage returned by a search, with its document."""
+
+    doc_id: str
+    title: str
+    url: str
+    org: str
+    date: str
+    kind: str
+    section: str
+    text: str
+    score: float
+    finding: str = ""
+    chunk_id: int = -1
+    start: int = 0
+    end: int = 0
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable dict (the CLI's hit object)."""
+        return asdict(self)
+
+
+@dataclass
+class Timings:
+    """Where the time of the last query went, in milliseconds."""
+
+    embed: float = 0.0
+    keyword: float = 0.0
+    vector: float = 0.0
+    fusion: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+class Searcher:
+    """An open index: documents, chunks, keyword and vector indexes, the model."""
+
+    def __init__(self, root: Path | str = DEFAULT_INDEX_DIR, model: str | None = None,
+                 fusion: Fusion | None = None) -> None:
+        self.root = Path(root)
+        self.data = store.load(self.root, model=model)
+        gen = self.data.path
+        assert gen is not None
+        self.keyword = KeywordIndex.load(gen / KEYWORD_DIR, userdict=str(gen / USERDICT))
+        self.fusion = fusion or Fusion()
+        self.doc_ids = list(self.data.documents)
+        position = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
+        self.chunk_doc = np.array([position[c.doc_id] for c in self.data.chunks], dtype=np.int64)
+        self.timings = Timings()
+
+    # -- access -------------------------------------------------------------------------
+    @property
+    def documents(self) -> dict[str, Document]:
+        """Documents by id."""
+        return self.data.documents
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """All chunks; the position is the chunk id and the vector row."""
+        return self.data.chunks
+
+    @property
+    def embedder(self):  # -> ingest.embed.Embedder
+        """The model the index was built with (loaded once per process)."""
+        return get_embedder(self.data.config)
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """Vector of a cleaned query."""
+        return self.embedder.encode_queries([query])[0]
+
+    # -- search -------------------------------------------------------------------------
+    def allowed_chunks(self, filters: Filters | None) -> np.ndarray | None:
+        """Chunk ids that pass ``filters`` (None when nothing is filtered)."""
+        if filters is None or not filters.active:
+            return None
+        ok_docs = np.array([filters.accepts(self.documents[d]) for d in self.doc_ids], dtype=bool)
+        return np.flatnonzero(ok_docs[self.chunk_doc]) if len(self.chunk_doc) else np.zeros(0, dtype=np.int64)
+
+    def rank_chunks(self, query: str, filters: Filters | None = None,
+                    vector: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Fused (chunk id, score) pairs, best first, for an already cleaned query."""
+        fusion = self.fusion
+        allowed = self.allowed_chunks(filters)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        t0 = time.perf_counter()
+        if vector is None and fusion.dense_weight > 0:
+            vector = self.embed_query(query)
+        t1 = time.perf_counter()
+        keyword_rank = self._keyword_rank(query, allowed) if fusion.keyword_weight > 0 else []
+        t2 = time.perf_counter()
+        dense_rank = self._dense_rank(vector, allowed) if fusion.dense_weight > 0 and vector is not None else []
+        t3 = time.perf_counter()
+        scores: dict[int, float] = {}
+        for weight, ranking in ((fusion.keyword_weight, keyword_rank), (fusion.dense_weight, dense_rank)):
+            for rank, chunk_id in enumerate(ranking):
+                scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (fusion.rrf_k + rank + 1)
+        fused = sorted(scores.items(), key=lambda item: -item[1])
+        t4 = time.perf_counter()
+        self.timings = Timings(embed=(t1 - t0) * 1e3, keyword=(t2 - t1) * 1e3, vector=(t3 - t2) * 1e3,
+                               fusion=(t4 - t3) * 1e3)
+        return fused
+
+    def _keyword_rank(self, query: str, allowed: np.ndarray | None) -> list[int]:
+        scores = self.keyword.scores(query)
+        if allowed is not None:
+            mask = np.zeros(len(scores), dtype=bool)
+            mask[allowed] = True
+            scores = np.where(mask, scores, 0.0)
+        depth = min(self.fusion.depth, len(scores))
+        if depth == 0:
+            return []
+        top = np.argpartition(-scores, depth - 1)[:depth]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [int(i) for i in top if scores[i] > 0]
+
+    def _dense_rank(self, vector: np.ndarray, allowed: np.ndarray | None) -> list[int]:
+        index = self.data.chunk_index
+        if index is None or index.ntotal == 0:
+            return []
+        depth = min(self.fusion.depth, index.ntotal if allowed is None else len(allowed))
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+        _, ids = index.search(vector.reshape(1, -1).astype("float32"), depth, params=params)
+        return [int(i) for i in ids[0] if i >= 0]
+
+    def search(self, query: str, top: int = 10, per_doc: int = 3, filters: Filters | None = None) -> list[Hit]:
+        """Passages answering ``query``, best first, at most ``per_doc`` per document."""
+        cleaned = clean_query(query)
+        return self.hits(self.rank_chunks(cleaned, filters), top, per_doc)
+
+    def hits(self, ranked: list[tuple[int, float]], top: int, per_doc: int) -> list[Hit]:
+        """Turn fused (chunk id, score) pairs into hits, capping passages per document."""
+        out: list[Hit] = []
+        per: dict[str, int] = {}
+        for chunk_id, score in ranked:
+            chunk = self.chunks[chunk_id]
+            if per_doc and per.get(chunk.doc_id, 0) >= per_doc:
+                continue
+            per[chunk.doc_id] = per.get(chunk.doc_id, 0) + 1
+            out.append(self.make_hit(chunk, score))
+            if len(out) >= top:
+                break
+        return out
+
+    def make_hit(self, chunk: Chunk, score: float) -> Hit:
+        """A Hit for ``chunk`` with its document's metadata."""
+        doc = self.documents[chunk.doc_id]
+        return Hit(doc_id=doc.doc_id, title=doc.title, url=doc.url, org=doc.org, date=doc.date or doc.signed_date,
+                   kind=doc.kind, section=chunk.section, text=chunk.text, score=round(float(score), 6),
+                   finding=chunk.finding, chunk_id=chunk.chunk_id, start=chunk.start, end=chunk.end)

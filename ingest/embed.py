@@ -1,0 +1,94 @@
+"""Sentence embeddings with sentence-transformers, prefixes applied in one place.
+
+The default model is the offline multilingual-e5-small folder made by
+:mod:`ingest.model_setup`; any other sentence-transformers name or local path
+works when configured (its prefixes come from the config).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .config import DEFAULT_MODEL_DIR, Config
+from .records import Chunk, Document, Finding
+
+
+class Embedder:
+    """Encode queries and passages into normalised float32 vectors."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.model = _load_model(config.model)
+        self.dimension = int(self.model.get_sentence_embedding_dimension())
+
+    def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Embed passages (documents, chunks, findings)."""
+        return self._encode([self.config.passage_prefix + t for t in texts], progress)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed queries."""
+        return self._encode([self.config.query_prefix + t for t in texts], False)
+
+    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype="float32")
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.config.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype="float32")
+
+
+@functools.cache
+def _load_model(model: str):  # -> SentenceTransformer (import kept lazy: torch is slow to import)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    path = Path(model)
+    if path.resolve() == DEFAULT_MODEL_DIR.resolve() and not path.exists():
+        from .model_setup import ensure_model
+
+        ensure_model(path)
+    try:
+        return SentenceTransformer(model, device="cpu")
+    except Exception as exc:  # the library raises many kinds; the user needs one message
+        raise RuntimeError(
+            f"cannot load embedding model {model!r}: {exc}. There is no internet here: name a local "
+            "sentence-transformers folder, or run `make setup` for the default model."
+        ) from exc
+
+
+def get_embedder(config: Config) -> Embedder:
+    """A cached Embedder for ``config.model`` (the model loads once per process)."""
+    return _embedder(config.model, config.query_prefix, config.passage_prefix, config.batch_size)
+
+
+@functools.cache
+def _embedder(model: str, query_prefix: str, passage_prefix: str, batch_size: int) -> Embedder:
+    return Embedder(Config(model=model, query_prefix=query_prefix, passage_prefix=passage_prefix,
+                           batch_size=batch_size))
+
+
+def chunk_passage(doc: Document, chunk: Chunk) -> str:
+    """The text embedded for a chunk: title and heading path give it context."""
+    head = f"{doc.title}\n{chunk.section}" if chunk.section else doc.title
+    return f"{head}\n{chunk.text}" if head else chunk.text
+
+
+def finding_passage(finding: Finding, limit: int = 400) -> str:
+    """The text embedded for a finding: what the problem was, then what was done."""
+    parts = [finding.heading, finding.problem if finding.problem != finding.heading else "", finding.measures]
+    return "。".join(p for p in parts if p)[:limit]
+
+
+def keyword_text(doc: Document, chunk: Chunk) -> str:
+    """The text the keyword index sees for a chunk: title, heading path, text."""
+    return f"{doc.title}\n{chunk.section}\n{chunk.text}"
