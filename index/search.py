@@ -19,7 +19,6 @@ import numpy as np
 from ingest.config import DEFAULT_INDEX_DIR
 from ingest.embed import get_embedder
 from ingest.records import Chunk, Document
-from ingest.pipeline import KEYWORD_DIR, USERDICT
 
 from . import store
 from .filters import Filters
@@ -80,7 +79,7 @@ class Searcher:
         self.data = store.load(self.root, model=model)
         gen = self.data.path
         assert gen is not None
-        self.keyword = KeywordIndex.load(gen / KEYWORD_DIR, userdict=str(gen / USERDICT))
+        self.keyword = KeywordIndex.load(gen / store.KEYWORD_DIR, userdict=str(gen / store.USERDICT))
         self.fusion = fusion or Fusion()
         self.doc_ids = list(self.data.documents)
         position = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}

@@ -41,6 +41,8 @@ from .errors import IndexLocked, IndexMismatch, IndexMissing
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
+KEYWORD_DIR = "keyword"
+USERDICT = "userdict.txt"
 
 
 @dataclass

@@ -32,10 +32,11 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _TOKEN_OK = re.compile(r"[\w%]")
 
 #: Function words that carry no search value (jieba output).
-STOPWORDS = frozenset(
-    "的 了 和 与 及 或 在 是 对 为 把 被 等 将 就 也 都 而 并 其 这 那 有 中 上 下 个 之 于 以 从 向 到 由 "
-    "吗 呢 吧 啊 哪 哪些 什么 多少 几 怎么 如何 是否 谁 何时 怎样 为什么".split()
-)
+STOPWORDS = frozenset((
+    "的", "了", "和", "与", "及", "或", "在", "是", "对", "为", "把", "被", "等", "将", "就", "也", "都", "而", "并",
+    "其", "这", "那", "有", "中", "上", "下", "个", "之", "于", "以", "从", "向", "到", "由", "吗", "呢", "吧", "啊",
+    "哪", "哪些", "什么", "多少", "几", "怎么", "如何", "是否", "谁", "何时", "怎样", "为什么",
+))
 
 jieba.setLogLevel(logging.WARNING)
 

@@ -23,7 +23,7 @@ class Embedder:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.model = _load_model(config.model)
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        self.dimension = int(self.model.get_embedding_dimension())
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed passages (documents, chunks, findings)."""

@@ -27,10 +27,6 @@ from .load import LoadError, load_paths
 from .prepare import PrepareError, prepare
 from .records import Chunk, Document
 
-KEYWORD_DIR = "keyword"
-USERDICT = "userdict.txt"
-
-
 @dataclass
 class IngestReport:
     """What one ingest run did, per document and per rejected file."""
@@ -174,7 +170,9 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
 
     embedder = get_embedder(cfg)
     if cfg.dimension and cfg.dimension != embedder.dimension:
-        raise IndexMismatch(f"model {cfg.model!r} gives {embedder.dimension}-d vectors, the index holds {cfg.dimension}-d")
+        raise IndexMismatch(
+            f"model {cfg.model!r} gives {embedder.dimension}-d vectors, the index holds {cfg.dimension}-d"
+        )
     cfg.dimension = embedder.dimension
     new_chunks = embedder.encode_passages(to_embed, progress=progress and len(to_embed) > 64)
     new_findings = embedder.encode_passages(finding_texts, progress=progress and len(finding_texts) > 64)
@@ -206,9 +204,9 @@ def _gather(sources: list[tuple[str, int]], old: np.ndarray | None, new: np.ndar
 def _keyword_writer(data: store.IndexData) -> Callable[[Path], None]:
     def write(folder: Path) -> None:
         terms = [d.org for d in data.documents.values()] + [d.inspected_unit for d in data.documents.values()]
-        userdict = folder / USERDICT
+        userdict = folder / store.USERDICT
         write_userdict(userdict, terms)
         texts = [keyword_text(data.documents[c.doc_id], c) for c in data.chunks]
-        KeywordIndex.build(texts, userdict=str(userdict)).save(folder / KEYWORD_DIR)
+        KeywordIndex.build(texts, userdict=str(userdict)).save(folder / store.KEYWORD_DIR)
 
     return write

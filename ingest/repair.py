@@ -19,9 +19,8 @@ import opencc
 # pinyin syllable is decided by _is_pinyin below.  The closing bracket may be
 # lost where an excerpt was cut, so end of text also closes it.
 _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-_ANNOTATION = re.compile(
-    rf"(?<={_HAN})[(（]\s*([a-zA-Zü\u00c0-\u024f\u0300-\u036f]+[1-5]?(?: [a-zü\u00c0-\u024f\u0300-\u036f]+[1-5]?){{0,3}})\s*(?:[)）]|$)"
-)
+_LATIN = r"[a-zA-Zü\u00c0-\u024f\u0300-\u036f]+[1-5]?"
+_ANNOTATION = re.compile(rf"(?<={_HAN})[(（]\s*({_LATIN}(?: {_LATIN}){{0,3}})\s*(?:[)）]|$)")
 
 # Pinyin syllable grammar (initial + final), written out because no library on
 # the stack exposes a syllable validator; it only decides whether a bracketed

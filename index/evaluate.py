@@ -1,0 +1,90 @@
+"""Retrieval and answer quality on a labelled question file.
+
+Questions are JSON lines with ``qid``, ``query``, ``type`` (fact, paraphrase,
+multi), ``relevant`` (document ids) and ``answer`` (a string found verbatim in
+the clean text of the first relevant document).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from ingest.repair import repair_text
+
+from .answer import Answerer
+from .search import Hit, Searcher
+
+
+def load_questions(path: Path) -> list[dict]:
+    """Read a question file (JSON lines)."""
+    rows = []
+    with Path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{number}: not a JSON line ({exc.msg})") from exc
+    return rows
+
+
+def _doc_ranking(hits: list[Hit]) -> list[str]:
+    seen: list[str] = []
+    for hit in hits:
+        if hit.doc_id not in seen:
+            seen.append(hit.doc_id)
+    return seen
+
+
+def evaluate(searcher: Searcher, questions: list[dict],
+             related: Callable[[str, int], list[str]] | None = None) -> dict:
+    """Compute the report's figures; ``related(query, k)`` ranks documents for multi questions.
+
+    Returns a dict with ``recall@5``, ``mrr@10``, ``answer_hit@5`` (fact and
+    paraphrase), ``answer_accuracy`` (fact), ``multi_recall@10``, counts and
+    the per-question details under ``questions``.
+    """
+    answerer = Answerer(searcher)
+    single = [q for q in questions if q.get("type") != "multi" and q.get("relevant")]
+    multi = [q for q in questions if q.get("type") == "multi" and q.get("relevant")]
+    details = []
+    recall5 = mrr = hit5 = acc = 0.0
+    facts = 0
+    for q in single:
+        hits = searcher.search(q["query"], top=10)
+        docs = _doc_ranking(hits)
+        relevant = set(q["relevant"])
+        rank = next((i + 1 for i, d in enumerate(docs[:10]) if d in relevant), None)
+        answer = repair_text(q.get("answer", ""))
+        in_top5 = bool(answer) and any(answer in h.text for h in hits[:5])
+        row = {"qid": q["qid"], "type": q.get("type"), "rank": rank, "answer_hit@5": in_top5}
+        recall5 += bool(rank and rank <= 5)
+        mrr += 1.0 / rank if rank else 0.0
+        hit5 += in_top5
+        if q.get("type") == "fact" and answer:
+            facts += 1
+            given = answerer.ask(q["query"]).answer
+            row["answer"] = given
+            row["answer_ok"] = answer in given
+            acc += answer in given
+        details.append(row)
+    multi_recall = 0.0
+    for q in multi:
+        ranked = related(q["query"], 10) if related else _doc_ranking(searcher.search(q["query"], top=30, per_doc=1))
+        found = len(set(ranked[:10]) & set(q["relevant"])) / len(set(q["relevant"]))
+        multi_recall += found
+        details.append({"qid": q["qid"], "type": "multi", "recall@10": round(found, 3)})
+    n = max(len(single), 1)
+    return {
+        "questions": details,
+        "count": len(single),
+        "count_fact": facts,
+        "count_multi": len(multi),
+        "recall@5": round(recall5 / n, 4),
+        "mrr@10": round(mrr / n, 4),
+        "answer_hit@5": round(hit5 / n, 4),
+        "answer_accuracy": round(acc / max(facts, 1), 4),
+        "multi_recall@10": round(multi_recall / max(len(multi), 1), 4),
+    }
