@@ -27,6 +27,7 @@ from .load import LoadError, load_paths
 from .prepare import PrepareError, prepare
 from .records import Chunk, Document
 
+
 @dataclass
 class IngestReport:
     """What one ingest run did, per document and per rejected file."""

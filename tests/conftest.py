@@ -1,0 +1,39 @@
+"""Shared fixtures: the real shared corpus and one real index built from it per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
+NOTICES = SHARED / "corpus" / "notices.jsonl"
+SEED = SHARED / "corpus" / "seed.txt"
+QUESTIONS = SHARED / "eval" / "questions.jsonl"
+
+
+def _require_shared() -> None:
+    if not NOTICES.is_file():
+        pytest.fail(f"the shared corpus is missing at {SHARED} (set SHARED_DIR)")
+
+
+@pytest.fixture(scope="session")
+def shared_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index (real model, real FAISS, bm25s) of the shared corpus and the seed."""
+    _require_shared()
+    from ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("shared-index")
+    report = ingest([NOTICES, SEED], root, progress=False)
+    assert report.written and not report.rejected, report.rejected
+    return root
+
+
+@pytest.fixture(scope="session")
+def searcher(shared_index: Path):
+    """A Searcher over :func:`shared_index` (model loaded once)."""
+    from index.search import Searcher
+
+    return Searcher(shared_index)
