@@ -38,6 +38,7 @@ _ASKS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 ]
 
 MAX_ANSWER_CHARS = 160
+TITLE_TERM_WEIGHT = 0.1
 
 
 @dataclass
@@ -98,6 +99,15 @@ def _trim(text: str, start: int, end: int, query_grams: set[str], asks: list[re.
     return clauses[lo][0], clauses[hi][1]
 
 
+def _holds_new(pattern: re.Pattern[str], sentence: str, query_numbers: set[str]) -> bool:
+    """Whether the sentence holds what is asked for, beyond numbers the question already states."""
+    for found in pattern.finditer(sentence):
+        numbers = set(re.findall(r"\d+(?:\.\d+)?", found.group(0)))
+        if not numbers or not numbers <= query_numbers:
+            return True
+    return False
+
+
 class Answerer:
     """Extractive question answering over a :class:`Searcher`."""
 
@@ -113,31 +123,42 @@ class Answerer:
         df = kw.document_frequency(token_id)
         return math.log(1 + (kw.size - df + 0.5) / (df + 0.5))
 
+    def _weights(self, grams: set[str], sentences: list[str]) -> dict[str, float]:
+        """Weight of each question bigram: corpus idf × idf among the candidate sentences.
+
+        Terms every candidate shares (the unit's name, the round) say which
+        notice, not which sentence; the local factor lets the terms that pick
+        out the answering sentence (撤离, 组长) decide.
+        """
+        n = len(sentences) or 1
+        weights = {}
+        for gram in grams:
+            local = sum(gram in sentence for sentence in sentences)
+            weights[gram] = self._idf(gram) * math.log(1 + n / (1 + local))
+        return weights
+
     def ask(self, question: str, top: int = 5, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with the best sentence of the top passages and citations."""
         cleaned = clean_query(question)
-        hits = self.searcher.hits(self.searcher.rank_chunks(cleaned, filters), max(top, self.passages), per_doc=2)
+        hits = self.searcher.hits(self.searcher.rank_chunks(cleaned, filters), max(top, self.passages), per_doc=3)
         if not hits:
             return Answer(answer="", citations=[])
         grams = set(han_bigrams(cleaned))
-        weights = {g: self._idf(g) for g in grams}
-        total = sum(weights.values()) or 1.0
+        candidates = [(rank, s, e, hit.text[s:e]) for rank, hit in enumerate(hits[: self.passages])
+                      for s, e in _sentences(hit.text)]
+        weights = self._weights(grams, [c[3] for c in candidates])
+        titles = [hit.title for hit in hits[: self.passages]]
         asks = [holds for asked, holds in _ASKS if asked.search(cleaned)]
         query_numbers = set(re.findall(r"\d+(?:\.\d+)?", cleaned))
         best: tuple[float, int, int, int] | None = None
-        for rank, hit in enumerate(hits[: self.passages]):
-            for s, e in _sentences(hit.text):
-                sentence = hit.text[s:e]
-                cover = sum(weights[g] for g in grams if g in sentence) / total
-                holds = 0.0
-                for pattern in asks:
-                    found = [m.group(0) for m in pattern.finditer(sentence)]
-                    if any(not set(re.findall(r"\d+(?:\.\d+)?", f)) <= query_numbers or not re.search(r"\d", f)
-                           for f in found):
-                        holds += 1.0
-                score = cover + 0.35 * holds / max(len(asks), 1) + 0.25 / (rank + 1)
-                if best is None or score > best[0]:
-                    best = (score, rank, s, e)
+        for rank, s, e, sentence in candidates:
+            # Question terms that are in the notice's title say which notice, not which sentence.
+            local = {g: w * (TITLE_TERM_WEIGHT if g in titles[rank] else 1.0) for g, w in weights.items()}
+            cover = sum(w for g, w in local.items() if g in sentence) / (sum(local.values()) or 1.0)
+            holds = sum(_holds_new(pattern, sentence, query_numbers) for pattern in asks)
+            score = cover + 0.35 * holds / max(len(asks), 1) + 0.25 / (rank + 1)
+            if best is None or score > best[0]:
+                best = (score, rank, s, e)
         if best is None:
             return Answer(answer=hits[0].text[:MAX_ANSWER_CHARS], citations=hits[:top], sentence_hit=0,
                           start=0, end=min(len(hits[0].text), MAX_ANSWER_CHARS))

@@ -30,7 +30,7 @@ from .query import clean_query
 class Fusion:
     """How keyword and vector rankings are combined (tuned on the eval set)."""
 
-    rrf_k: float = 60.0
+    rrf_k: float = 10.0
     keyword_weight: float = 1.0
     dense_weight: float = 1.0
     depth: int = 100  # candidates taken from each ranking
