@@ -20,7 +20,7 @@ model: $(STAMP)
 	$(PY) -m ingest.model_setup
 
 browser:  ## headless Chromium from Debian's packages, for the end-to-end test
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null)
 
 index: setup
 	$(PY) -m ingest corpus --index $(INDEX)

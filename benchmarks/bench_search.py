@@ -53,7 +53,7 @@ def folder_mb(path: Path) -> float:
 def percentiles(values: list[float]) -> str:
     """p50 / p95 of a list of milliseconds."""
     ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return f"p50 {statistics.median(ordered):6.1f} ms  p95 {p95:6.1f} ms"
 
 
@@ -85,7 +85,8 @@ def report_latency(title: str, timings: dict[str, list[float]]) -> None:
     for key in ("search", "ask"):
         values = timings[key]
         print(f"{key:8s} {percentiles(values)}  ({1000 / statistics.mean(values):5.1f} queries/s, 1 thread)")
-    parts = "  ".join(f"{k} {statistics.median(timings[k]):.1f}" for k in ("embed", "keyword", "vector", "fusion", "answer"))
+    stages = ("embed", "keyword", "vector", "fusion", "answer")
+    parts = "  ".join(f"{k} {statistics.median(timings[k]):.1f}" for k in stages)
     print(f"median ms by stage: {parts}")
 
 
@@ -122,7 +123,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     queries = [json.loads(line)["query"] for line in (SHARED / "eval" / "questions.jsonl").open(encoding="utf-8")]
-    print(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    machine = platform.processor() or platform.machine()
+    print(f"# machine: {machine}, {os.cpu_count()} cores, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "index"
         t0 = time.perf_counter()

@@ -22,6 +22,7 @@ show directly.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,28 +134,34 @@ def get_finding(data: IndexData, doc_id: str, label: str) -> Finding:
             return finding
     labels = ", ".join(f.label for f in doc.findings[:30])
     have = f"its findings are: {labels}" if labels else "it has no numbered findings"
+    if not data.finding_keys:
+        have += " (no document of this index has: compare or search its passages instead)"
     raise NotFound(f"document {doc_id!r} has no finding {label!r}; {have}")
 
 
 def parse_ref(data: IndexData, ref: str) -> tuple[str, str] | None:
-    """``(doc_id, label)`` when ``ref`` names a finding or document (label ``""``), else None (free text).
+    """``(doc_id, label)`` when ``ref`` names a finding, ``(doc_id, "")`` a document, None for free text.
 
-    ``DOC_ID:LABEL`` must name an existing finding (NotFound otherwise); a
-    bare ``DOC_ID`` that is a document id names the document.  Anything
-    else is free text.
+    ``DOC_ID:LABEL`` (full-width colon and brackets accepted) must name an
+    existing finding; a single Latin token with a digit (``n0999``) must be
+    an existing document id — NotFound otherwise.  Anything else is free text.
     """
-    ref = ref.strip()
+    ref = unicodedata.normalize("NFKC", ref).strip()
     if ref in data.documents:
         return ref, ""
-    doc_id, sep, label = ref.partition(":")
-    if not sep or " " in doc_id or not doc_id:
-        return None
-    if doc_id in data.documents:
-        get_finding(data, doc_id, label.strip())
-        return doc_id, label.strip()
-    if re.fullmatch(r"[\w.-]{1,40}", doc_id) and re.fullmatch(r"\S{1,20}", label.strip()) and doc_id.isascii():
-        raise NotFound(f"no document {doc_id!r} in the index ({len(data.documents)} documents)")
+    doc_id, sep, label = (part.strip() for part in ref.partition(":"))
+    if sep and doc_id in data.documents:
+        get_finding(data, doc_id, label)
+        return doc_id, label
+    looks_like_id = _DOC_ID.fullmatch(doc_id) and (not sep or _LABEL.fullmatch(label))
+    if looks_like_id and (sep or any(ch.isdigit() for ch in doc_id)):
+        raise NotFound(f"no document {doc_id!r} in the index ({len(data.documents)} documents); "
+                       "`python -m index search` shows document ids")
     return None
+
+
+_DOC_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,39}", re.ASCII)
+_LABEL = re.compile(r"\S{1,20}")
 
 
 # --------------------------------------------------------------------------
@@ -244,7 +251,8 @@ def _alternatives(*groups: str) -> str:
 _LEAD = re.compile("^(?:" + _alternatives(
     r"\([一二三四五六七八九十\d]{1,3}\) \d{1,2}\. [一二三四五六七八九十]、",
     "[一二三四五六七八九十]是 其[一二三四五六七八九十]",
-    "聚焦 有的 一些 个别 部分 但是? 同时 也 还 并且? 仍然 依然 仍 主要 突出 存在着? 表现为 表现在 具体表现为",
+    "指出了? 发现了? 不同程度(?:地)? 聚焦 有的 一些 个别 部分 但是? 同时 也 还 并且? 仍然 依然 仍 主要 突出",
+    "存在着? 表现为 表现在 具体表现为",
     r"对照[^,]{0,20}要求 巡[视察](?:组|中)?(?:也|还)?(?:指出|发现)(?:了)?",
 ) + ")+")
 #: ``针对X的问题`` / ``关于“X”问题的整改``: X is the problem the measure answers.
@@ -260,18 +268,20 @@ _EXTRA_CUE = re.compile(_alternatives(
 #: Clauses about the inspection's procedure or the rectification work, not a problem of the unit.
 _PROCEDURAL = re.compile(_alternatives(
     "反馈意见 巡[视察]组 整改任务 整改工作 问题线索 移交 追责问责 执纪问责 约谈 督导 督查 评估 举报 信访件",
-    "联系电话 邮政信箱 会议 专题会 召开 参会 领导小组 反腐败斗争 找(?:偏差|差距|根源|责任)",
+    "联系电话 邮政信箱 会议 专题会 召开 参会 领导小组 反腐败斗争 找(?:偏差|差距|根源|责任) 问责 ^对[^,]{0,4}整改",
+    "(?:整治|专项行动|学习教育)$ 的$ 的(?:单位|党组织|个人|干部|人员|原?党委书记|负责人)",
     r"不打折扣 不搞变通 不讲条件 \d+\s*[个项条家名]",
 ))
 #: Clauses that open with a measure verb state what was done, not the problem.
 _MEASURE_START = re.compile("^(?:" + _alternatives(
     "加强 坚持 严格 切实 健全 完善 建立 推动 推进 深化 强化 着力 确保 坚决 严肃 持续 进一步 认真 扎实",
     "全面 提高 提升 防止 杜绝 解决 针对 聚焦 围绕 对照 牢固 树立 整治 规范 开展 为解决 帮助 以 使 重点检查",
+    "做到 督促 查补 补短板 将 把 通过",
 ) + ")")
 #: Pieces that only say "there are problems" without naming one.
 _GENERIC = re.compile(
     r"^(?:指出了?|发现了?|解决了?|既有|也有)?(?:存在的|一些|个别|共性|个性|突出的?|[^,]{0,6}层面的|针对性的)?"
-    r"(?:问题|不足|短板|差距)$|^有待[^,]{0,6}$"
+    r"(?:问题|不足|短板|差距)$|^有待[^,]{0,6}$|的问题和不足$|^[^,]{0,12}的问题$"
 )
 #: ``…等多项问题`` / ``…等方面问题199条`` after the problem itself.
 _TAIL = re.compile(r"等(?:多项|一些|几个|方面|突出|的)*(?:困难和)?问题.*$")
@@ -359,7 +369,7 @@ def _item_text(piece: str) -> str:
     if not _states_problem(piece) or _PROCEDURAL.search(piece):
         return ""
     piece = _LEAD.sub("", piece).strip(" 、“”\"")
-    if _MEASURE_START.match(piece) or _GENERIC.match(piece):
+    if _MEASURE_START.match(piece) or _GENERIC.search(piece):
         return ""
     return piece if MIN_ITEM_CHARS <= len(piece) <= MAX_ITEM_CHARS else ""
 

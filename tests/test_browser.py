@@ -1,0 +1,131 @@
+"""End to end in real headless Chromium: ``streamlit run app.py`` → type a question → see the answer.
+
+Needs Debian's ``/usr/bin/chromium`` (``make browser`` installs it, with
+``fonts-noto-cjk`` for readable screenshots); skipped with a reason without it.
+Screenshots go to ``tests/artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers_index import app_index, question
+
+REPO = Path(__file__).resolve().parent.parent
+APP = REPO / "app.py"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+START_TIMEOUT = 90  # seconds for the server to answer its health check
+ANSWER_TIMEOUT_MS = 120_000  # first question loads the index and the model
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's /usr/bin/chromium: run `make browser` (apt-get install chromium)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"streamlit did not start in {START_TIMEOUT}s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server and anything it started (its own process group)."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real index the page reads (see helpers_index)."""
+    return app_index(request, tmp_path_factory)
+
+
+@pytest.fixture
+def server(index_dir: Path, tmp_path: Path) -> Iterator[str]:
+    """``streamlit run app.py -- --index DIR`` on a free localhost port; always stopped afterwards."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "streamlit.log"
+    env = {k: v for k, v in os.environ.items() if k != "NOTICE_INDEX"}  # the --index argument must win
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none", "--", "--index", str(index_dir)]
+    with log.open("w") as handle:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+        try:
+            _wait_healthy(url, proc, log)
+            yield url
+        finally:
+            _stop(proc)
+
+
+def test_ask_a_question_in_chromium(server: str) -> None:
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: .venv/bin/pip install playwright (never `playwright install`)")
+
+    row = question("d019")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1300}, locale="zh-CN")
+            page.goto(server, wait_until="domcontentloaded")
+            box = page.get_by_role("textbox", name="输入问题或关键词")
+            box.wait_for(timeout=ANSWER_TIMEOUT_MS)
+            box.fill(row["query"])
+            box.press("Enter")
+            answer = page.locator(".ns-answer-text")
+            expect(answer).to_contain_text(row["answer"], timeout=ANSWER_TIMEOUT_MS)
+            expect(page.locator(".ns-cites")).to_contain_text("（答案出处）")
+            assert page.locator(".ns-hit").count() > 0
+            assert page.locator("script", has_text="alert(1)").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "browser-ask.png"))
+
+            page.set_viewport_size({"width": 390, "height": 844})  # phone width: nothing wider than the screen
+            expect(answer).to_be_visible()
+            page.wait_for_timeout(500)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            page.screenshot(path=str(ARTIFACTS / "browser-ask-phone.png"))
+            assert overflow <= 1, f"page is {overflow}px wider than a phone screen"
+        finally:
+            browser.close()

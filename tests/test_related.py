@@ -1,0 +1,104 @@
+"""Cross-reference notices on the real shared corpus (real model, FAISS, bm25s).
+
+Multi-question Recall@10 of :func:`index.related.related_documents` is checked
+by tests/test_search.py (``evaluate``); not repeated here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_compare import announcements_index, cli
+
+from index.errors import NotFound
+from index.related import related, related_documents
+
+ENTRY_KEYS = {"doc_id", "title", "org", "date", "kind", "url", "score", "matches"}
+
+
+def _ids(entries: list[dict]) -> list[str]:
+    return [e["doc_id"] for e in entries]
+
+
+def test_finding_reference_excludes_its_notice_and_groups_by_document(searcher) -> None:
+    entries = related(searcher, "seed:问题3", top=10)  # 落实意识形态工作责任制不到位
+    ids = _ids(entries)
+    assert len(entries) == 10 and "seed" not in ids
+    assert len(ids) == len(set(ids)), "one entry per document"
+    assert all(set(e) == ENTRY_KEYS and e["matches"] for e in entries)
+    scores = [e["score"] for e in entries]
+    assert scores == sorted(scores, reverse=True)
+    # the two feedback notices that list an ideology problem inline
+    assert "n0128" in ids[:3]  # 意识形态教育引领乏力
+    assert "n0242" in ids  # 意识形态工作未得到重视
+
+
+def test_free_text_finds_the_notice_that_states_it(searcher) -> None:
+    entries = related(searcher, "违规发放津贴补贴", top=5)
+    assert entries[0]["doc_id"] == "n0128"  # …滥发津补贴等问题
+    assert any("津补贴" in m["text"] for m in entries[0]["matches"])
+
+
+def test_matches_name_the_finding_with_its_measures(searcher) -> None:
+    entries = related(searcher, "意识形态工作责任制落实不到位", top=10)
+    seed = next(e for e in entries if e["doc_id"] == "seed")
+    labels = [m.get("label") for m in seed["matches"]]
+    assert "问题3" in labels
+    match = seed["matches"][labels.index("问题3")]
+    assert match["heading"] == "落实意识形态工作责任制不到位" and match["measures"]
+    assert 0.0 < match["similarity"] <= 1.0
+
+
+def test_document_reference_finds_notices_with_the_same_problems(searcher) -> None:
+    entries = related(searcher, "n0135", top=5)  # shares 党内政治生活, 八项规定, 管党治党 with the seed
+    assert "n0135" not in _ids(entries)
+    assert entries[0]["doc_id"] == "seed"
+
+
+def test_related_documents_follows_related(searcher) -> None:
+    query = "山东省委召开过哪几次巡视工作动员部署会?"
+    assert related_documents(searcher, query, 5) == _ids(related(searcher, query, top=5))
+    assert {"n0148", "n0151", "n0152"} <= set(related_documents(searcher, query, 10))
+
+
+@pytest.mark.parametrize(("ref", "message"), [
+    ("seed:问题99", "its findings are: 问题1, 问题2"),
+    ("n9999:问题1", "no document 'n9999'"),
+    ("n9999", "no document 'n9999'"),
+    ("n0135:问题1", "has no numbered findings"),
+])
+def test_bad_references_raise(searcher, ref: str, message: str) -> None:
+    with pytest.raises(NotFound, match=message):
+        related(searcher, ref)
+
+
+def test_full_width_reference_is_accepted(searcher) -> None:
+    assert _ids(related(searcher, "seed：问题3", top=3)) == _ids(related(searcher, "seed:问题3", top=3))
+
+
+def test_cli_related_json_and_text(shared_index: Path) -> None:
+    result = cli("related", "seed:问题3", "--index", str(shared_index), "--top", "5", "--json")
+    assert result.returncode == 0, result.stderr
+    entries = json.loads(result.stdout)
+    assert len(entries) == 5 and "seed" not in _ids(entries)
+    result = cli("related", "意识形态工作责任制落实不到位", "--index", str(shared_index), "--top", "10")
+    assert result.returncode == 0, result.stderr
+    assert "[seed]" in result.stdout and "问题3 落实意识形态工作责任制不到位" in result.stdout
+
+
+def test_cli_related_missing_label(shared_index: Path) -> None:
+    result = cli("related", "seed:问题99", "--index", str(shared_index))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:") and "问题99" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_related_finding_on_an_announcements_index(tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = announcements_index(tmp_path_factory)
+    result = cli("related", "n0029:问题1", "--index", str(root))
+    assert result.returncode == 2
+    assert "no numbered findings" in result.stderr and "Traceback" not in result.stderr
+    result = cli("related", "巡视动员部署会", "--index", str(root), "--json")
+    assert result.returncode == 0, result.stderr
+    assert {e["doc_id"] for e in json.loads(result.stdout)} <= {"n0029", "n0031", "n0033"}

@@ -1,0 +1,96 @@
+"""The main view: ask a question, read the answer in its passage, check the citations."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from index.answer import Answer
+from index.errors import BadQuery, IndexError_
+from index.filters import Filters
+from index.search import Hit
+
+from . import export, filters, highlight, state
+from .notice import open_notice
+
+KEY_QUESTION = "question"
+KEY_EXAMPLE = "example"
+ANSWER_CITATIONS = 5
+PER_DOC = 2
+
+EXAMPLES = (
+    "张家界市委宣传部整改工作领导小组的组长是谁？",
+    "巡视组统一受理举报的邮政信箱",
+    "违规发放津贴补贴问题如何整改？",
+)
+
+
+def _use_example() -> None:
+    """Callback of the example chips: copy the chosen example into the question box."""
+    example = st.session_state.get(KEY_EXAMPLE)
+    if example:
+        st.session_state[KEY_QUESTION] = example
+    st.session_state[KEY_EXAMPLE] = None
+
+
+@st.cache_data(max_entries=64, show_spinner="正在检索…")
+def run_query(root: str, generation: str, question: str, kinds: tuple[str, ...], org: str,
+              date_from: str, date_to: str, top: int) -> tuple[Answer, list[Hit]]:
+    """The library's answer and ranked passages for one question (cached per index generation)."""
+    engine = state.load_engine(root, generation)
+    chosen = Filters(kinds=kinds, org=org, date_from=date_from, date_to=date_to)
+    answer = engine.answerer.ask(question, top=ANSWER_CITATIONS, filters=chosen)
+    hits = engine.searcher.search(question, top=top, per_doc=PER_DOC, filters=chosen)
+    return answer, hits
+
+
+def render(ctx: state.Context) -> None:
+    """Question box, answer, citations, ranked passages, CSV export."""
+    engine = ctx.engine
+    assert engine is not None
+    st.text_input("输入问题或关键词", key=KEY_QUESTION, placeholder="例如：" + EXAMPLES[0],
+                  help="可以直接提问，也可以输入关键词；繁体、全角字符会自动转换。按回车检索。")
+    st.pills("示例问题", EXAMPLES, key=KEY_EXAMPLE, on_change=_use_example, label_visibility="collapsed")
+    question = (st.session_state.get(KEY_QUESTION) or "").strip()
+    if not question:
+        st.caption(f"索引中共有 {len(engine.documents)} 篇通报。答案摘自通报原文，并注明出处。")
+        return
+    f = ctx.filters
+    try:
+        answer, hits = run_query(str(engine.root.resolve()), engine.generation, question,
+                                 f.kinds, f.org, f.date_from, f.date_to, ctx.top)
+    except BadQuery as exc:
+        st.warning(f"无法检索这个问题：{exc}")
+        return
+    except IndexError_ as exc:
+        st.error(f"检索出错：{exc}")
+        return
+    if not hits and not answer.citations:
+        st.info(filters.empty_message(f))
+        return
+    terms = highlight.query_terms(question, engine.userdict)
+    _show_answer(answer, terms)
+    _show_passages(question, hits, terms)
+
+
+def _show_answer(answer: Answer, terms: list[str]) -> None:
+    """The answer sentence inside its passage, then the numbered citations."""
+    if not answer.answer or not (0 <= answer.sentence_hit < len(answer.citations)):
+        return
+    st.subheader("答案")
+    source = answer.citations[answer.sentence_hit]
+    st.html(highlight.answer_box(answer.answer, source, answer.start, answer.end, terms))
+    st.caption("答案是从通报原文中摘取的句子（绿色），请以原文为准。")
+    st.markdown("**引用来源**")
+    st.html(highlight.citation_list(answer.citations, answer.sentence_hit))
+
+
+def _show_passages(question: str, hits: list[Hit], terms: list[str]) -> None:
+    """Ranked passages with the query terms marked, each with a button to read the notice."""
+    st.subheader(f"相关段落（{len(hits)}）")
+    st.download_button("导出结果（CSV）", export.hits_csv(question, hits), file_name="检索结果.csv",
+                       mime="text/csv", key="export_csv", icon=":material/download:")
+    for rank, hit in enumerate(hits, 1):
+        st.html(highlight.hit_card(hit, rank, terms))
+        st.button("阅读全文", key=f"open_{rank}_{hit.chunk_id}", on_click=open_notice,
+                  args=(hit.doc_id, hit.start, hit.end, hit.finding, tuple(terms)),
+                  icon=":material/article:")

@@ -1,0 +1,123 @@
+"""Notice view: one document's cleaned text, its findings, metadata and the original as scraped."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from index.filters import KIND_NAMES
+from ingest.records import Document, Finding
+
+from . import highlight, state
+
+KEY_DOC = "doc_id"
+KEY_FOCUS = "focus"
+KEY_ORIGINAL = "show_original"
+FOCUS_ID = "ns-focus"
+#: Our own script (no notice text in it): bring the passage found by the search into view.
+SCROLL_TO_FOCUS = f"""<script>
+(function (tries) {{
+  function go() {{
+    var el = document.getElementById("{FOCUS_ID}");
+    if (el) {{ el.scrollIntoView({{block: "center"}}); }} else if (tries-- > 0) {{ setTimeout(go, 100); }}
+  }}
+  go();
+}})(30);
+</script>"""
+
+
+def open_notice(doc_id: str, start: int = 0, end: int = 0, finding: str = "", terms: tuple[str, ...] = ()) -> None:
+    """Callback: switch to the notice view on ``doc_id``, marking the passage ``start:end``."""
+    st.session_state[state.KEY_VIEW] = "notice"
+    st.session_state[KEY_DOC] = doc_id
+    st.session_state[KEY_FOCUS] = {"doc_id": doc_id, "start": start, "end": end, "finding": finding,
+                                   "terms": list(terms)}
+
+
+def _option_label(doc: Document) -> str:
+    parts = [doc.title or doc.doc_id, doc.org, doc.date or doc.signed_date]
+    label = " · ".join(p for p in parts if p)
+    return label if len(label) <= 70 else label[:69] + "…"
+
+
+def render(ctx: state.Context) -> None:
+    """Document selector, metadata, findings list, cleaned (or original) full text."""
+    engine = ctx.engine
+    assert engine is not None
+    docs = engine.documents
+    if not docs:
+        st.info("索引中还没有通报。")
+        return
+    ids = sorted(docs, key=lambda d: docs[d].date or docs[d].signed_date, reverse=True)  # newest first
+    if st.session_state.get(KEY_DOC) not in docs:
+        st.session_state[KEY_DOC] = ids[0]
+    doc_id = st.selectbox("选择通报", ids, key=KEY_DOC, format_func=lambda d: _option_label(docs[d]),
+                          help="可以输入标题中的字词来查找。")
+    doc = docs[doc_id]
+    st.query_params["doc"] = doc.doc_id
+    focus = st.session_state.get(KEY_FOCUS) or {}
+    if focus.get("doc_id") != doc.doc_id:
+        focus = {}
+    terms = list(focus.get("terms") or [])
+
+    st.html(f'<div class="ns-title" style="font-size:1.3rem">{highlight.esc(doc.title or doc.doc_id)}</div>')
+    st.html(highlight.meta_table(_metadata(doc)))
+    original = st.toggle("显示原始抓取文本", key=KEY_ORIGINAL,
+                         help="未经清洗、繁简转换和乱码修复的原文，用于核对。")
+    if original:
+        st.subheader("原始文本（抓取原样）")
+        st.html(f'<div class="ns-passage">{highlight.esc(doc.original or "（没有保存原文）")}</div>')
+        return
+    _findings(doc)
+    st.subheader("全文（已清洗）")
+    region = (focus["start"], focus["end"]) if focus.get("end", 0) > focus.get("start", 0) else None
+    if region:
+        st.caption("蓝色底纹为检索到的段落。")
+    anchors = {f.start: finding_anchor(i) for i, f in enumerate(doc.findings, 1)}
+    body = highlight.mark(doc.text, terms, region, "ns-focus", region_id=FOCUS_ID if region else "", anchors=anchors)
+    st.html(f'<div class="ns-passage">{body}</div>')
+    if region and not focus.get("scrolled"):
+        focus["scrolled"] = True  # scroll once, not on every rerun
+        st.html(SCROLL_TO_FOCUS, unsafe_allow_javascript=True)
+
+
+def finding_anchor(number: int) -> str:
+    """Element id of the ``number``-th finding's start in the full text."""
+    return f"ns-f-{number}"
+
+
+def _metadata(doc: Document) -> list[tuple[str, str]]:
+    """(label, escaped HTML) rows describing ``doc``."""
+    esc = highlight.esc
+    repaired = "是（原文为乱码或繁体，已自动修复；可切换查看原文）" if doc.repaired else ""
+    rows = [
+        ("类型", esc(KIND_NAMES.get(doc.kind, doc.kind))),
+        ("发布机构", esc(doc.org)),
+        ("被巡察单位", esc(doc.inspected_unit)),
+        ("发布日期", esc(doc.date)),
+        ("落款日期", esc(doc.signed_date)),
+        ("问题数", esc(len(doc.findings)) if doc.findings else ""),
+        ("乱码修复", esc(repaired)),
+        ("来源", highlight.link(doc.url, doc.url) or esc(doc.url)),
+        ("编号", esc(doc.doc_id)),
+    ]
+    rows += [(str(key), esc(value)) for key, value in (doc.figures or {}).items() if value not in ("", None)]
+    return rows
+
+
+def _findings(doc: Document) -> None:
+    """The findings as a list of links to their place in the full text."""
+    if not doc.findings:
+        st.caption("这篇通报没有识别出编号的问题清单。")
+        return
+    items = []
+    for number, finding in enumerate(doc.findings, 1):
+        status = f' <span class="ns-meta">{highlight.esc(finding.status)}</span>' if finding.status else ""
+        title = highlight.esc(_finding_title(finding))
+        items.append(f'<li><a href="#{finding_anchor(number)}">{title}</a>{status}</li>')
+    with st.expander(f"问题清单（{len(doc.findings)}）", expanded=True):
+        st.html(f'<ol class="ns-findings">{"".join(items)}</ol>')
+
+
+def _finding_title(finding: Finding) -> str:
+    heading = finding.heading if finding.heading != finding.label else ""
+    return f"{finding.label} {heading}".strip()

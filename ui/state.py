@@ -1,0 +1,160 @@
+"""Which index the page reads, and the Searcher/Answerer loaded once per process.
+
+The index folder is, in order: ``streamlit run app.py -- --index DIR``, the
+``NOTICE_INDEX`` environment variable, the CLI's default
+(:data:`ingest.config.DEFAULT_INDEX_DIR`).  Loaded engines are cached by the
+folder *and* the live generation name (``CURRENT``), so an upload that writes
+a new generation is picked up on the next run without a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from index import store
+from index.answer import Answerer
+from index.errors import IndexError_, IndexMissing
+from index.filters import Filters
+from index.search import Searcher
+from ingest.config import DEFAULT_INDEX_DIR
+from ingest.records import Document
+
+INDEX_ENV = "NOTICE_INDEX"
+#: Session-state key of the current view (see :mod:`ui.views`).
+KEY_VIEW = "view"
+
+
+def index_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """The index folder: ``--index DIR`` after ``--``, else ``$NOTICE_INDEX``, else the default."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--index", type=Path, default=None)
+    try:
+        args, _ = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit:  # ``--index`` without a value: fall back rather than kill the page
+        args = argparse.Namespace(index=None)
+    if args.index is not None:
+        return args.index.expanduser()
+    env = os.environ if environ is None else environ
+    if env.get(INDEX_ENV):
+        return Path(env[INDEX_ENV]).expanduser()
+    return DEFAULT_INDEX_DIR
+
+
+def generation(root: Path) -> str | None:
+    """Name of the live generation of ``root`` (``gen-000007``), or None without an index."""
+    gen = store.current_generation(Path(root))
+    return gen.name if gen is not None else None
+
+
+@dataclass
+class Engine:
+    """An open index: the library's Searcher and Answerer over one generation."""
+
+    root: Path
+    generation: str
+    searcher: Searcher
+    answerer: Answerer
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        """Documents by id."""
+        return self.searcher.documents
+
+    @property
+    def manifest(self) -> dict:
+        """The generation's manifest (config, created, counts)."""
+        return self.searcher.data.manifest
+
+    @property
+    def userdict(self) -> str | None:
+        """The jieba user dictionary of this generation (organisation names), if any."""
+        gen = self.searcher.data.path
+        path = gen / store.USERDICT if gen is not None else None
+        return str(path) if path is not None and path.is_file() else None
+
+
+@st.cache_resource(max_entries=2, show_spinner="正在加载索引和语言模型（首次约需十几秒）…")
+def load_engine(root: str, generation_name: str) -> Engine:
+    """Open the index at ``root`` (cached per folder and generation) and warm up the model."""
+    searcher = Searcher(root)
+    searcher.search("巡察整改", top=1)  # loads the embedding model and jieba now, not on the first question
+    return Engine(root=Path(root), generation=generation_name, searcher=searcher, answerer=Answerer(searcher))
+
+
+def open_engine(root: Path) -> tuple[Engine | None, str]:
+    """The cached engine for ``root``, or (None, a Chinese message saying what is wrong)."""
+    gen = generation(root)
+    if gen is None:
+        return None, missing_message(root)
+    try:
+        return load_engine(str(Path(root).resolve()), gen), ""
+    except IndexMissing:
+        return None, missing_message(root)
+    except IndexError_ as exc:
+        return None, f"索引无法打开：{exc}"
+    except RuntimeError as exc:  # the embedding model could not be loaded
+        return None, f"语言模型无法加载：{exc}"
+
+
+def missing_message(root: Path) -> str:
+    """How to build an index, in Chinese, for a folder that has none."""
+    return (
+        f"还没有索引（`{root}`）。\n\n"
+        "请在“导入通报”页面上传通报文件来建立索引，或在终端运行：\n\n"
+        f"`python -m ingest 通报文件或文件夹 --index {root}`（或 `make index`）。"
+    )
+
+
+def clear_caches() -> None:
+    """Forget loaded engines and cached results (after an upload wrote a new generation)."""
+    load_engine.clear()
+    st.cache_data.clear()
+
+
+@dataclass
+class Facets:
+    """Counts the sidebar filters and the overview show."""
+
+    kinds: Counter = field(default_factory=Counter)
+    orgs: Counter = field(default_factory=Counter)
+    years: Counter = field(default_factory=Counter)
+    undated: int = 0
+
+
+def facets_of(documents: Mapping[str, Document]) -> Facets:
+    """Count documents by kind, organisation and year."""
+    out = Facets()
+    for doc in documents.values():
+        out.kinds[doc.kind] += 1
+        if doc.org:
+            out.orgs[doc.org] += 1
+        if doc.year is None:
+            out.undated += 1
+        else:
+            out.years[doc.year] += 1
+    return out
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def facets(root: str, generation_name: str) -> Facets:
+    """Cached :func:`facets_of` for the loaded engine of ``root`` / ``generation_name``."""
+    return facets_of(load_engine(root, generation_name).documents)
+
+
+@dataclass
+class Context:
+    """What every view gets: the index folder, the engine (None without one), the filters."""
+
+    root: Path
+    engine: Engine | None = None
+    problem: str = ""
+    filters: Filters = field(default_factory=Filters)
+    top: int = 10
