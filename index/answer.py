@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ingest.sentences import split_sentences
+
 from .filters import Filters
 from .query import clean_query
 from .search import Hit, Searcher
 from .tokenize import han_bigrams
 
-_SENTENCE = re.compile(r"[^。！？!?;；\n]+[。！？!?;；]?")
 _CLAUSE = re.compile(r"[^,，、:：]+[,，、:：]?")
 
 _NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万亿余多]+)"
@@ -41,7 +42,6 @@ _ASKS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 
 MAX_ANSWER_CHARS = 160
 TITLE_TERM_WEIGHT = 0.1
-SENTENCE_CACHE_SIZE = 20_000
 #: Weights of the sentence score beside word coverage (0..1), chosen on the eval set.
 WEIGHTS = {"holds": 0.35, "rank": 0.25, "dense": 0.8}
 
@@ -64,19 +64,6 @@ class Answer:
             "answer_citation": self.sentence_hit,
             "answer_span": [self.start, self.end],
         }
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for m in _SENTENCE.finditer(text):
-        s, e = m.span()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e - s >= 4:
-            spans.append((s, e))
-    return spans
 
 
 def _trim(text: str, start: int, end: int, query_grams: set[str], asks: list[re.Pattern[str]]) -> tuple[int, int]:
@@ -119,7 +106,6 @@ class Answerer:
     def __init__(self, searcher: Searcher, passages: int = 5) -> None:
         self.searcher = searcher
         self.passages = passages
-        self._sentence_cache: dict[tuple[int, int, int], np.ndarray] = {}
 
     def _idf(self, gram: str) -> float:
         kw = self.searcher.keyword
@@ -128,6 +114,10 @@ class Answerer:
             return 0.5  # unseen bigram: mild weight (it cannot help pick a sentence much)
         df = kw.document_frequency(token_id)
         return math.log(1 + (kw.size - df + 0.5) / (df + 0.5))
+
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (benchmarks time cold questions)."""
+        self.searcher.clear_cache()
 
     def _weights(self, grams: set[str], sentences: list[str]) -> dict[str, float]:
         """Weight of each question bigram: corpus idf × idf among the candidate sentences.
@@ -143,26 +133,22 @@ class Answerer:
             weights[gram] = self._idf(gram) * math.log(1 + n / (1 + local))
         return weights
 
-    def _sentence_similarity(self, vector: np.ndarray, candidates: list[tuple[int, int, int, str]],
-                             hits: list[Hit]) -> np.ndarray:
-        """Cosine of the question with each candidate sentence (sentences embedded once, then cached).
+    def _sentence_similarity(self, vector: np.ndarray, hits: list[Hit]) -> np.ndarray:
+        """Cosine of the question with every sentence of ``hits``, in split_sentences order.
 
         Paraphrased questions share few words with the sentence that answers
-        them; the model's similarity finds it where word overlap cannot.
+        them; the model's similarity finds it where word overlap cannot.  The
+        sentence vectors were computed at ingest; a chunk whose vectors are
+        missing has its sentences embedded now.
         """
-        missing = []
-        for rank, s, e, sentence in candidates:
-            key = (hits[rank].chunk_id, s, e)
-            if key not in self._sentence_cache:
-                missing.append((key, sentence))
-        if missing:
-            vectors = self.searcher.embedder.encode_passages([text for _, text in missing])
-            for (key, _), vec in zip(missing, vectors, strict=True):
-                self._sentence_cache[key] = vec
-            while len(self._sentence_cache) > SENTENCE_CACHE_SIZE:
-                self._sentence_cache.pop(next(iter(self._sentence_cache)))
-        matrix = np.stack([self._sentence_cache[(hits[r].chunk_id, s, e)] for r, s, e, _ in candidates])
-        return matrix @ vector
+        blocks = []
+        for hit in hits:
+            spans = split_sentences(hit.text)
+            saved = self.searcher.data.chunk_sentence_vectors(hit.chunk_id)
+            if saved is None or len(saved) != len(spans):
+                saved = self.searcher.embedder.encode_passages([hit.text[a:b] for a, b in spans])
+            blocks.append(np.asarray(saved, dtype="float32").reshape(len(spans), -1))
+        return np.vstack(blocks) @ vector
 
     def ask(self, question: str, top: int = 5, filters: Filters | None = None) -> Answer:
         """Answer ``question`` with the best sentence of the top passages and citations."""
@@ -174,7 +160,7 @@ class Answerer:
             return Answer(answer="", citations=[])
         grams = set(han_bigrams(cleaned))
         candidates = [(rank, s, e, hit.text[s:e]) for rank, hit in enumerate(hits[: self.passages])
-                      for s, e in _sentences(hit.text)]
+                      for s, e in split_sentences(hit.text)]
         if not candidates:
             return Answer(answer=hits[0].text[:MAX_ANSWER_CHARS], citations=hits[:top], sentence_hit=0,
                           start=0, end=min(len(hits[0].text), MAX_ANSWER_CHARS))
@@ -182,7 +168,7 @@ class Answerer:
         titles = [hit.title for hit in hits[: self.passages]]
         asks = [holds for asked, holds in _ASKS if asked.search(cleaned)]
         query_numbers = set(re.findall(r"\d+(?:\.\d+)?", cleaned))
-        similarity = self._sentence_similarity(vector, candidates, hits)
+        similarity = self._sentence_similarity(vector, hits[: self.passages])
         spread = float(similarity.max() - similarity.min()) or 1.0
         scores = []
         for (rank, _s, _e, sentence), sim in zip(candidates, similarity, strict=True):

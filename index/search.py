@@ -25,6 +25,8 @@ from .filters import Filters
 from .keyword import KeywordIndex
 from .query import clean_query
 
+QUERY_CACHE_SIZE = 64
+
 
 @dataclass
 class Fusion:
@@ -85,6 +87,7 @@ class Searcher:
         position = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
         self.chunk_doc = np.array([position[c.doc_id] for c in self.data.chunks], dtype=np.int64)
         self.timings = Timings()
+        self._query_vectors: dict[str, np.ndarray] = {}
 
     # -- access -------------------------------------------------------------------------
     @property
@@ -103,8 +106,18 @@ class Searcher:
         return get_embedder(self.data.config)
 
     def embed_query(self, query: str) -> np.ndarray:
-        """Vector of a cleaned query."""
-        return self.embedder.encode_queries([query])[0]
+        """Vector of a cleaned query (the last few are cached: the page asks and searches the same query)."""
+        vector = self._query_vectors.get(query)
+        if vector is None:
+            vector = self.embedder.encode_queries([query])[0]
+            self._query_vectors[query] = vector
+            if len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+        return vector
+
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (benchmarks time cold queries)."""
+        self._query_vectors.clear()
 
     # -- search -------------------------------------------------------------------------
     def allowed_chunks(self, filters: Filters | None) -> np.ndarray | None:

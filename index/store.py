@@ -11,6 +11,8 @@ Layout::
         chunks.faiss         FAISS inner-product index over chunk vectors
         findings.jsonl       (doc_id, label) per finding vector row
         findings.faiss       FAISS index over finding vectors
+        sentences.faiss      vectors of each chunk's sentences (for extractive answers)
+        sentence_offsets.npy chunk i's sentences are rows offsets[i]:offsets[i+1]
         keyword/             bm25s index (JSON + .npy, memory-mapped on load)
         userdict.txt         jieba user dictionary used for the keyword index
 
@@ -43,6 +45,7 @@ CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 KEYWORD_DIR = "keyword"
 USERDICT = "userdict.txt"
+SENTENCE_OFFSETS = "sentence_offsets.npy"
 
 
 @dataclass
@@ -59,6 +62,15 @@ class IndexData:
     manifest: dict = field(default_factory=dict)
     chunk_index: faiss.Index | None = None
     finding_index: faiss.Index | None = None
+    sentence_vectors: np.ndarray | None = None  # rows: sentences of chunk 0, then chunk 1, ...
+    sentence_offsets: np.ndarray | None = None  # chunk i's sentences are rows offsets[i]:offsets[i+1]
+    sentence_index: faiss.Index | None = None
+
+    def chunk_sentence_vectors(self, chunk_id: int) -> np.ndarray | None:
+        """Vectors of the sentences of one chunk (in :func:`ingest.sentences.split_sentences` order)."""
+        if self.sentence_vectors is None or self.sentence_offsets is None:
+            return None
+        return self.sentence_vectors[self.sentence_offsets[chunk_id]:self.sentence_offsets[chunk_id + 1]]
 
 
 def current_generation(root: Path) -> Path | None:
@@ -150,6 +162,10 @@ def load(root: Path | str, model: str | None = None, vectors: bool = True) -> In
         data.finding_index = _read_faiss(gen / "findings.faiss")
         data.chunk_vectors = vectors_of(data.chunk_index)
         data.finding_vectors = vectors_of(data.finding_index)
+        data.sentence_index = _read_faiss(gen / "sentences.faiss")
+        data.sentence_vectors = vectors_of(data.sentence_index)
+        if (gen / SENTENCE_OFFSETS).is_file():
+            data.sentence_offsets = np.load(gen / SENTENCE_OFFSETS, mmap_mode="r", allow_pickle=False)
         if data.chunk_vectors is not None and len(data.chunk_vectors) != len(data.chunks):
             raise IndexMismatch(f"index at {root} is inconsistent: {len(data.chunks)} chunks but "
                                 f"{len(data.chunk_vectors)} vectors; re-ingest it")
@@ -211,6 +227,9 @@ def write_generation(root: Path, data: IndexData, extra_writers: list | None = N
     _write_jsonl(tmp / "findings.jsonl", ({"doc_id": d, "label": lab} for d, lab in data.finding_keys))
     _write_vectors(tmp / "chunks.faiss", _or_empty(data.chunk_vectors, dim), dim)
     _write_vectors(tmp / "findings.faiss", _or_empty(data.finding_vectors, dim), dim)
+    if data.sentence_vectors is not None and data.sentence_offsets is not None:
+        _write_vectors(tmp / "sentences.faiss", data.sentence_vectors, dim)
+        np.save(tmp / SENTENCE_OFFSETS, np.asarray(data.sentence_offsets, dtype=np.int64), allow_pickle=False)
     for write in extra_writers or []:
         write(tmp)
     manifest = {

@@ -26,6 +26,7 @@ from .embed import chunk_passage, finding_passage, get_embedder, keyword_text
 from .load import LoadError, load_paths
 from .prepare import PrepareError, prepare
 from .records import Chunk, Document
+from .sentences import split_sentences
 
 
 @dataclass
@@ -143,16 +144,27 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
     chunks: list[Chunk] = []
     sources: list[tuple[str, int]] = []  # ("old", row) or ("new", position in to_embed)
     to_embed: list[str] = []
+    sentence_sources: list[tuple[str, int]] = []
+    sentence_texts: list[str] = []
+    offsets = [0]
     for doc_id, doc in docs.items():
-        if doc_id not in fresh and doc_id in old_chunk_rows and prev is not None:
-            for row in old_chunk_rows[doc_id]:
-                chunks.append(prev.chunks[row])
+        old = prev if prev is not None and doc_id not in fresh and doc_id in old_chunk_rows else None
+        doc_chunks = ([old.chunks[row] for row in old_chunk_rows[doc_id]] if old is not None
+                      else chunk_document(doc.text, _structure_of(doc), doc_id, cfg.max_chunk_chars))
+        for position, chunk in enumerate(doc_chunks):
+            spans = split_sentences(chunk.text)
+            if old is not None and old.sentence_offsets is not None:
+                row = old_chunk_rows[doc_id][position]
                 sources.append(("old", row))
-            continue
-        for chunk in chunk_document(doc.text, _structure_of(doc), doc_id, cfg.max_chunk_chars):
+                first = int(old.sentence_offsets[row])
+                sentence_sources.extend(("old", first + i) for i in range(len(spans)))
+            else:
+                sources.append(("new", len(to_embed)))
+                to_embed.append(chunk_passage(doc, chunk))
+                sentence_sources.extend(("new", len(sentence_texts) + i) for i in range(len(spans)))
+                sentence_texts.extend(chunk.text[s:e] for s, e in spans)
             chunks.append(chunk)
-            sources.append(("new", len(to_embed)))
-            to_embed.append(chunk_passage(doc, chunk))
+            offsets.append(offsets[-1] + len(spans))
     for number, chunk in enumerate(chunks):
         chunk.chunk_id = number
 
@@ -177,6 +189,7 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
     cfg.dimension = embedder.dimension
     new_chunks = embedder.encode_passages(to_embed, progress=progress and len(to_embed) > 64)
     new_findings = embedder.encode_passages(finding_texts, progress=progress and len(finding_texts) > 64)
+    new_sentences = embedder.encode_passages(sentence_texts, progress=progress and len(sentence_texts) > 64)
     old_chunks = prev.chunk_vectors if prev is not None else None
     old_findings = prev.finding_vectors if prev is not None else None
     return store.IndexData(
@@ -186,6 +199,9 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
         chunk_vectors=_gather(sources, old_chunks, new_chunks, cfg.dimension),
         finding_keys=finding_keys,
         finding_vectors=_gather(finding_sources, old_findings, new_findings, cfg.dimension),
+        sentence_vectors=_gather(sentence_sources, prev.sentence_vectors if prev is not None else None,
+                                 new_sentences, cfg.dimension),
+        sentence_offsets=np.array(offsets, dtype=np.int64),
     )
 
 
