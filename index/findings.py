@@ -1,19 +1,26 @@
-"""Findings as first-class data, with a fallback for notices that have none.
+"""Findings as first-class data, with fallbacks for notices that have none.
 
-Three kinds of *unit* stand for "one problem a notice states":
+Three kinds of *unit* stand for "something a notice states":
 
 ``finding``
     A numbered finding parsed at ingest (:class:`ingest.records.Finding`),
-    with its vector from the index (``finding_keys`` ↔ ``finding_vectors``).
+    with its stored vector (``finding_keys`` ↔ ``finding_vectors``,
+    :func:`document_findings`).  Only 5 notices of the shared corpus have them.
 ``passage``
-    A chunk of a notice, with its chunk vector — the fallback for the many
-    notices (most are excerpts) whose text stops before a numbered list.
+    A chunk of a notice, with its stored chunk vector
+    (:func:`document_passages`) — the fallback for the many notices (most
+    are excerpts) whose text stops before a numbered list.
 ``item``
-    A *problem item* read from running text: feedback news lists problems
-    inline (``仍然存在…发挥不充分、…办法不多、…力度不够``, ``有的…有差距;有的…不严格``,
-    ``一是…二是…``) and rectification notices name them in ``针对…不到位的问题``.
-    Items are embedded at command time (the corpus is small: about a thousand
-    short strings, a few seconds); nothing is cached on disk.
+    A *problem item* read from running text (:func:`problem_items`): feedback
+    news lists problems inline (``仍然存在A不充分、B办法不多、C力度不够``,
+    ``有的…有差距;有的…不严格``, ``一是…二是…``, ``在X、Y等方面存在问题``) and
+    rectification notices name them (``针对…不到位的问题``).  About 150 on the
+    shared corpus, from 50 notices.
+
+Comparison and grouping need vectors of the *statements* (the stored ones
+also hold the measures or the title), so :func:`embed_units` embeds them at
+command time with the index's model — a few seconds for the whole corpus,
+kept in an in-process cache (nothing is written to disk).
 
 Every unit turns into a plain dict (:meth:`Unit.to_dict`) that a table can
 show directly.

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.records import Document
+from ingest.records import Document, Finding
 
 from .filters import Filters
 from .findings import (
@@ -204,8 +204,8 @@ def _matches(searcher: Searcher, doc: Document, passages: list[tuple[int, float]
     return out[:MATCHES]
 
 
-def _finding_match(finding, similarity: float) -> dict:  # finding: ingest.records.Finding
+def _finding_match(finding: Finding, similarity: float) -> dict:
     """A match naming a finding."""
-    return {"label": finding.label, "heading": finding.heading, "text": shorten(finding.problem or finding.text,
-                                                                                 TEXT_CHARS),
+    return {"label": finding.label, "heading": finding.heading,
+            "text": shorten(finding.problem or finding.text, TEXT_CHARS),
             "measures": shorten(finding.measures, MEASURES_CHARS), "similarity": round(similarity, 4)}
