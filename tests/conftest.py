@@ -37,3 +37,19 @@ def searcher(shared_index: Path):
     from index.search import Searcher
 
     return Searcher(shared_index)
+
+
+@pytest.fixture(scope="session")
+def page_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The index the page tests open: the shared corpus plus a notice holding <script> (helpers_index)."""
+    from helpers_index import app_index
+
+    return app_index(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def page_documents(page_index: Path) -> dict:
+    """The page index's documents, read with the library (no vectors)."""
+    from index import store
+
+    return store.load(page_index, vectors=False).documents

@@ -13,10 +13,9 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers_index import MARKDOWN, NOTICES, SCRIPT, XSS_DOC_ID, app_index, question
+from helpers_index import MARKDOWN, NOTICES, SCRIPT, XSS_DOC_ID, question
 from streamlit.testing.v1 import AppTest
 
-from index import store
 from index.filters import KIND_NAMES, KINDS, Filters
 from index.search import Hit
 from ingest.config import DEFAULT_INDEX_DIR
@@ -31,22 +30,10 @@ ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 # --------------------------------------------------------------------- fixtures / helpers
 
 
-@pytest.fixture(scope="module")
-def index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real index the page reads (see helpers_index)."""
-    return app_index(request, tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def documents(index_dir: Path) -> dict[str, Document]:
-    """The index's documents, read with the library (no vectors)."""
-    return store.load(index_dir, vectors=False).documents
-
-
 @pytest.fixture
-def app(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+def app(page_index: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The page, pointed at the test index through NOTICE_INDEX, after its first run."""
-    monkeypatch.setenv(state.INDEX_ENV, str(index_dir))
+    monkeypatch.setenv(state.INDEX_ENV, str(page_index))
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -83,7 +70,7 @@ def rendered_text(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize("qid", ["d019", "d010"])
-def test_question_shows_answer_and_its_citation(app: AppTest, documents: dict[str, Document], qid: str) -> None:
+def test_question_shows_answer_and_its_citation(app: AppTest, page_documents: dict[str, Document], qid: str) -> None:
     row = question(qid)
     at = ask(app, row["query"])
     boxes = html_of(at, "ns-answer-box")
@@ -91,7 +78,7 @@ def test_question_shows_answer_and_its_citation(app: AppTest, documents: dict[st
     answer_text = re.search(r'class="ns-answer-text">(.*?)</div>', boxes[0]).group(1)
     assert row["answer"] in answer_text
     assert '<mark class="ns-answer">' in boxes[0]  # the sentence is highlighted inside its passage
-    title = documents[row["relevant"][0]].title
+    title = page_documents[row["relevant"][0]].title
     assert title
     cites = html_of(at, "ns-cites")
     assert len(cites) == 1
@@ -133,22 +120,22 @@ def test_kind_and_year_filters_narrow_results(app: AppTest) -> None:
     assert metas and all(" · 2020" in m for m in metas), metas
 
 
-def _empty_combination(documents: dict[str, Document]) -> tuple[str, str]:
+def _empty_combination(page_documents: dict[str, Document]) -> tuple[str, str]:
     """An organisation and a kind that each match notices, but never together."""
-    orgs = sorted({d.org for d in documents.values() if d.org})
+    orgs = sorted({d.org for d in page_documents.values() if d.org})
     for org in orgs:
         for kind in KINDS:
             alone = [Filters(org=org), Filters(kinds=(kind,))]
             together = Filters(kinds=(kind,), org=org)
-            if all(any(f.accepts(d) for d in documents.values()) for f in alone) and not any(
-                together.accepts(d) for d in documents.values()
+            if all(any(f.accepts(d) for d in page_documents.values()) for f in alone) and not any(
+                together.accepts(d) for d in page_documents.values()
             ):
                 return org, kind
     raise AssertionError("no organisation/kind pair without results in the test index")
 
 
-def test_filter_combination_without_results_says_so(app: AppTest, documents: dict[str, Document]) -> None:
-    org, kind = _empty_combination(documents)
+def test_filter_combination_without_results_says_so(app: AppTest, page_documents: dict[str, Document]) -> None:
+    org, kind = _empty_combination(page_documents)
     app.selectbox(key="f_org").set_value(org).run()
     app.multiselect(key="f_kinds").set_value([kind]).run()
     at = ask(app, "巡察整改工作领导小组")
@@ -188,12 +175,12 @@ def test_result_with_script_is_escaped(app: AppTest) -> None:
     _all_rendered_is_escaped(at)
 
 
-def test_read_full_notice_from_a_result(app: AppTest, documents: dict[str, Document]) -> None:
+def test_read_full_notice_from_a_result(app: AppTest, page_documents: dict[str, Document]) -> None:
     at = ask(app, question("d019")["query"])
     first = next(b for b in at.button if b.key and b.key.startswith("open_1_"))
     first.click().run()
     assert at.radio(key="view").value == "notice"
-    doc = documents[at.selectbox(key="doc_id").value]
+    doc = page_documents[at.selectbox(key="doc_id").value]
     assert doc.doc_id == "seed"
     assert doc.findings
     links = re.findall(r'<a href="#(ns-f-\d+)">', html_of(at, "ns-findings")[0])
@@ -209,12 +196,12 @@ def test_read_full_notice_from_a_result(app: AppTest, documents: dict[str, Docum
 # --------------------------------------------------------------------- overview
 
 
-def test_overview_counts(app: AppTest, documents: dict[str, Document]) -> None:
+def test_overview_counts(app: AppTest, page_documents: dict[str, Document]) -> None:
     at = app.radio(key="view").set_value("overview").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["通报"] == str(len(documents))
-    assert metrics["乱码已修复"] == str(sum(d.repaired for d in documents.values()))
+    assert metrics["通报"] == str(len(page_documents))
+    assert metrics["乱码已修复"] == str(sum(d.repaired for d in page_documents.values()))
     assert len(at.get("arrow_vega_lite_chart")) >= 2 or len(at.get("vega_lite_chart")) >= 2
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers_index import app_index, question
+from helpers_index import question
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"
@@ -71,14 +71,8 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=15)
 
 
-@pytest.fixture(scope="module")
-def index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real index the page reads (see helpers_index)."""
-    return app_index(request, tmp_path_factory)
-
-
 @pytest.fixture
-def server(index_dir: Path, tmp_path: Path) -> Iterator[str]:
+def server(page_index: Path, tmp_path: Path) -> Iterator[str]:
     """``streamlit run app.py -- --index DIR`` on a free localhost port; always stopped afterwards."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -86,7 +80,7 @@ def server(index_dir: Path, tmp_path: Path) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if k != "NOTICE_INDEX"}  # the --index argument must win
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--", "--index", str(index_dir)]
+           "--server.fileWatcherType", "none", "--", "--index", str(page_index)]
     with log.open("w") as handle:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from index.filters import KIND_NAMES
 from index.search import Hit
@@ -28,4 +28,14 @@ def hits_csv(question: str, hits: Sequence[Hit]) -> bytes:
         row = (question, hit.title, hit.org, hit.date, KIND_NAMES.get(hit.kind, hit.kind),
                hit.section or hit.finding, hit.text, hit.url)
         writer.writerow((rank, *(_cell(v) for v in row), hit.score, _cell(hit.doc_id)))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def table_csv(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Any table as CSV for Excel: a header row, then ``rows`` (text cells guarded against formulas)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")

@@ -109,11 +109,15 @@ def _findings(doc: Document) -> None:
     if not doc.findings:
         st.caption("这篇通报没有识别出编号的问题清单。")
         return
+    from .related import related_href  # here, not at import: the related view imports this module
+
     items = []
     for number, finding in enumerate(doc.findings, 1):
         status = f' <span class="ns-meta">{highlight.esc(finding.status)}</span>' if finding.status else ""
         title = highlight.esc(_finding_title(finding))
-        items.append(f'<li><a href="#{finding_anchor(number)}">{title}</a>{status}</li>')
+        where = highlight.esc(related_href(f"{doc.doc_id}:{finding.label}"))
+        items.append(f'<li><a href="#{finding_anchor(number)}">{title}</a>{status} '
+                     f'<a class="ns-where" href="{where}" style="font-size:.8rem;opacity:.75">同类问题 ›</a></li>')
     with st.expander(f"问题清单（{len(doc.findings)}）", expanded=True):
         st.html(f'<ol class="ns-findings">{"".join(items)}</ol>')
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from . import ask, notice, overview, state, upload
+from . import ask, compare, notice, overview, related, state, themes, upload
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,15 @@ class View:
     label: str  # Chinese name in the navigation
     render: Callable[[state.Context], None]
     needs_index: bool = True  # False: shown even when there is no index yet (upload)
+    params: tuple[str, ...] = ()  # query parameters this view keeps in the URL (dropped on other views)
 
 
 VIEWS: list[View] = [
     View("ask", "提问检索", ask.render),
-    View("notice", "阅读通报", notice.render),
+    View("notice", "阅读通报", notice.render, params=("doc",)),
+    View("compare", "对比通报", compare.render, params=compare.PARAMS),
+    View("related", "同类问题", related.render, params=related.PARAMS),
+    View("themes", "共性问题", themes.render),
     View("overview", "语料概览", overview.render),
     View("upload", "导入通报", upload.render, needs_index=False),
 ]
@@ -60,6 +64,7 @@ def navigation(has_index: bool) -> View:
                    label_visibility="collapsed", format_func=lambda k: by_key(k).label)  # type: ignore[union-attr]
     view = by_key(key) or VIEWS[0]
     st.query_params["view"] = view.key
-    if view.key != "notice" and "doc" in st.query_params:
-        del st.query_params["doc"]
+    for name in {p for v in VIEWS for p in v.params} - set(view.params):
+        if name in st.query_params:
+            del st.query_params[name]
     return view

@@ -1,0 +1,171 @@
+"""Related view: where else a problem comes up — other notices, one entry each, most similar first.
+
+The input is a finding reference (``DOC_ID:LABEL``, from the “同类问题” links
+of the notice view and the compare and themes pages: ``?view=related&ref=seed:问题3``)
+or free text; the ranking is the library's (:func:`index.related.related`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from index.errors import BadQuery, IndexError_
+from index.filters import KIND_NAMES, Filters
+from index.related import related, resolve_query
+
+from . import export, filters, highlight, state
+from .compare import open_compare
+from .notice import open_notice
+
+KEY_QUERY = "rel_query"
+KEY_LINK = "_rel_link_done"
+#: Query parameter of this view (``?view=related&ref=seed:问题3`` or ``&ref=free text``).
+PARAMS = ("ref",)
+CSV_COLUMNS = ("排名", "标题", "机构", "日期", "类型", "匹配位置", "内容", "整改措施", "相似度", "链接", "编号")
+
+CSS = """<style>
+.ns-matches{margin:.35rem 0 0 1.1rem;padding:0}
+.ns-matches li{margin:.35rem 0;line-height:1.55;overflow-wrap:anywhere}
+.ns-match-head{font-weight:600}
+.ns-match-sim{font-size:.78rem;border-radius:.25rem;padding:0 .3rem;background:rgba(82,196,26,.15);margin-left:.3rem;
+  white-space:nowrap}
+.ns-match-line{font-size:.9rem;opacity:.88}
+.ns-ref-box{border-left:4px solid #1677ff;padding:.55rem .8rem;background:rgba(22,119,255,.06);border-radius:.3rem;
+  overflow-wrap:anywhere}
+</style>"""
+
+
+def related_href(text_or_ref: str) -> str:
+    """In-app link (relative URL) to this view for a finding reference or free text."""
+    return "?" + urlencode({"view": "related", "ref": text_or_ref})
+
+
+def notice_href(doc_id: str) -> str:
+    """In-app link (relative URL) to the notice view on ``doc_id``."""
+    return "?" + urlencode({"view": "notice", "doc": doc_id})
+
+
+@st.cache_data(max_entries=64, show_spinner="正在查找其他通报…")
+def run_related(root: str, generation: str, text: str, kinds: tuple[str, ...], org: str, date_from: str,
+                date_to: str, top: int) -> tuple[dict, list[dict]]:
+    """What is looked for (the library's resolved query) and the related notices (cached per generation)."""
+    engine = state.load_engine(root, generation)
+    query = resolve_query(engine.searcher, text)
+    chosen = Filters(kinds=kinds, org=org, date_from=date_from, date_to=date_to)
+    return asdict(query), related(engine.searcher, text, top=top, filters=chosen)
+
+
+def _apply_link() -> None:
+    """Once per session, copy ``?ref=`` from the URL into the query box."""
+    if st.session_state.get(KEY_LINK):
+        return
+    st.session_state[KEY_LINK] = True
+    ref = (st.query_params.get("ref") or "").strip()
+    if ref:
+        st.session_state[KEY_QUERY] = ref
+
+
+def render(ctx: state.Context) -> None:
+    """Query box, the referenced finding, related notices with their best matches, CSV export."""
+    engine = ctx.engine
+    assert engine is not None
+    _apply_link()
+    st.html(CSS)
+    st.text_input("查找其他通报中的同类问题", key=KEY_QUERY,
+                  placeholder="输入问题描述，例如：落实意识形态工作责任制不到位",
+                  help="也可以输入“通报编号:问题标签”（如 seed:问题3）；"
+                       "在“阅读通报”的问题清单中点“同类问题”会自动填入。")
+    text = (st.session_state.get(KEY_QUERY) or "").strip()
+    if not text:
+        if "ref" in st.query_params:
+            del st.query_params["ref"]
+        st.caption("输入一个问题，查看其他通报中有没有同类问题、它们是怎样整改的。侧栏的筛选条件同样适用。")
+        return
+    st.query_params["ref"] = text
+    f = ctx.filters
+    try:
+        query, entries = run_related(str(engine.root.resolve()), engine.generation, text, f.kinds, f.org,
+                                     f.date_from, f.date_to, ctx.top)
+    except BadQuery as exc:
+        st.warning(f"无法查找：{exc}")
+        return
+    except IndexError_ as exc:
+        st.warning(f"找不到要参照的通报或问题：{exc}")
+        return
+    _show_query(engine, query)
+    if not entries:
+        st.info(filters.empty_message(f))
+        return
+    st.subheader(f"其他通报中的同类问题（{len(entries)} 篇）")
+    st.caption("按相似程度排列，每篇通报列出最相近的问题或段落；绿色百分比为语义相似度。")
+    st.download_button("导出结果（CSV）", related_csv(entries), file_name="同类问题.csv", mime="text/csv",
+                       key="rel_csv", icon=":material/download:")
+    for rank, entry in enumerate(entries, 1):
+        st.html(entry_card(entry, rank))
+        left, right = st.columns(2)
+        left.button("阅读全文", key=f"rel_open_{rank}_{entry['doc_id']}", on_click=open_notice,
+                    args=(entry["doc_id"],), icon=":material/article:")
+        if query.get("exclude"):
+            right.button("与参照通报对比", key=f"rel_cmp_{rank}_{entry['doc_id']}", on_click=open_compare,
+                         args=(query["exclude"], entry["doc_id"]), icon=":material/compare_arrows:")
+
+
+def _show_query(engine: state.Engine, query: Mapping) -> None:
+    """The finding or notice a reference names (with a button to read it), or nothing for free text."""
+    if not query.get("ref"):
+        return
+    doc = engine.documents.get(query.get("exclude") or "")
+    title = highlight.esc(doc.title if doc is not None and doc.title else query.get("exclude"))
+    st.html(f'<div class="ns-ref-box"><div class="ns-meta">参照 {highlight.esc(query["ref"])} · {title}</div>'
+            f'<div class="ns-title">{highlight.esc(query.get("text"))}</div></div>')
+    st.button("阅读参照通报", key="rel_open_ref", on_click=open_notice, args=(query["exclude"],),
+              icon=":material/article:")
+
+
+def _match_html(match: Mapping) -> str:
+    """One best match: a finding (label, heading, problem, measures) or a passage (section, text)."""
+    esc = highlight.esc
+    head = " ".join(p for p in (match.get("label"), match.get("heading")) if p) or match.get("section") or "段落"
+    sim = f'<span class="ns-match-sim">{float(match.get("similarity") or 0):.0%}</span>'
+    lines = []
+    if match.get("text") and match.get("text") != match.get("heading"):
+        lines.append(esc(match["text"]))
+    if match.get("measures"):
+        lines.append(f"整改措施：{esc(match['measures'])}")
+    body = "".join(f'<div class="ns-match-line">{line}</div>' for line in lines)
+    return f'<li><span class="ns-match-head">{esc(head)}</span>{sim}{body}</li>'
+
+
+def entry_card(entry: Mapping, rank: int) -> str:
+    """One related notice: title, kind · organisation · date · id · source, its best matches."""
+    kind = entry.get("kind") or ""
+    meta = highlight.meta_line(KIND_NAMES.get(kind, kind), entry.get("org") or "", entry.get("date") or "",
+                               f"编号 {entry['doc_id']}")
+    source = highlight.link(entry.get("url"))
+    matches = "".join(_match_html(m) for m in entry.get("matches") or [])
+    return (
+        '<div class="ns-hit">'
+        f'<div class="ns-title">{rank}. {highlight.esc(entry.get("title") or entry["doc_id"])}</div>'
+        f'<div class="ns-meta">{meta}{" · " + source if source else ""}</div>'
+        + (f'<ol class="ns-matches">{matches}</ol>' if matches else "")
+        + "</div>"
+    )
+
+
+def related_csv(entries: list[Mapping]) -> bytes:
+    """One row per best match (one row for a notice without matches)."""
+    rows: list[list[object]] = []
+    for rank, entry in enumerate(entries, 1):
+        kind = entry.get("kind") or ""
+        head = [rank, entry.get("title") or "", entry.get("org") or "", entry.get("date") or "",
+                KIND_NAMES.get(kind, kind)]
+        tail = [entry.get("url") or "", entry["doc_id"]]
+        for match in entry.get("matches") or [{}]:
+            where = " ".join(p for p in (match.get("label"), match.get("heading")) if p) or match.get("section", "")
+            rows.append([*head, where, match.get("text", ""), match.get("measures", ""),
+                         match.get("similarity", ""), *tail])
+    return export.table_csv(CSV_COLUMNS, rows)

@@ -1,0 +1,133 @@
+"""Themes view: problems that come up again and again across notices (共性问题).
+
+The groups are the library's (:func:`index.themes.themes`), computed once
+per index generation and setting; this page draws them, charts them over
+the years and links every member to its notice and to the related view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from index.errors import IndexError_
+from index.findings import NoFindings
+from index.themes import themes
+
+from . import export, highlight, state
+from .related import notice_href, related_href
+
+KEY_MIN_NOTICES = "th_min_notices"
+#: Year label of the notices without a date in the chart.
+UNDATED = "无日期"
+CSV_COLUMNS = ("组号", "共性问题", "关键词", "通报数", "机构数", "问题数", "通报标题", "机构", "年份", "问题",
+               "原句", "编号", "引用")
+UNIT_NAMES = {"finding": "编号问题", "item": "正文", "passage": "段落"}
+
+CSS = """<style>
+.ns-theme{border:1px solid rgba(128,128,128,.28);border-radius:.5rem;padding:.6rem .85rem;margin:.5rem 0 .2rem}
+.ns-kw{display:inline-block;font-size:.8rem;border-radius:.8rem;padding:0 .5rem;margin:.15rem .25rem 0 0;
+  background:rgba(22,119,255,.10);color:inherit}
+.ns-counts{font-size:.88rem;margin-top:.25rem}
+.ns-counts b{font-size:1.05rem}
+.ns-members{margin:.1rem 0 0 1.1rem;padding:0}
+.ns-members li{margin:.35rem 0;line-height:1.55;overflow-wrap:anywhere}
+.ns-members a{text-decoration:none;margin-right:.6rem;font-size:.85rem}
+</style>"""
+
+
+@st.cache_data(max_entries=8, show_spinner="正在归纳共性问题（首次约需几秒）…")
+def run_themes(root: str, generation: str, min_notices: int) -> list[dict]:
+    """The library's groups for the loaded index (cached per folder, generation and setting)."""
+    return themes(state.load_engine(root, generation).searcher, min_notices=min_notices)
+
+
+def render(ctx: state.Context) -> None:
+    """Setting, summary, chart over the years, one card per group with its members, CSV export."""
+    engine = ctx.engine
+    assert engine is not None
+    st.html(CSS)
+    min_notices = st.select_slider("至少出现在几篇通报中", options=[2, 3, 4, 5], value=2, key=KEY_MIN_NOTICES)
+    try:
+        groups = run_themes(str(engine.root.resolve()), engine.generation, int(min_notices))
+    except NoFindings:
+        st.info("索引中的通报没有列出问题（只有进驻公告等），无法归纳共性问题。请导入巡察反馈或整改通报。")
+        return
+    except IndexError_ as exc:
+        st.error(f"无法归纳共性问题：{exc}")
+        return
+    if not groups:
+        st.info(f"没有在 {min_notices} 篇以上通报中都出现的问题。")
+        return
+    notices = {d for g in groups for d in g["doc_ids"]}
+    st.caption(f"从各通报列出的问题中归纳出 {len(groups)} 类共性问题，涉及 {len(notices)} 篇通报；"
+               "按涉及的通报数排列。关键词是这一类问题特有的词语。")
+    st.download_button("导出共性问题（CSV）", themes_csv(groups), file_name="共性问题.csv", mime="text/csv",
+                       key="th_csv", icon=":material/download:")
+    _chart(groups)
+    for group in groups:
+        _group(group)
+
+
+def year_table(groups: Sequence[Mapping]) -> pd.DataFrame:
+    """Long table (共性问题, 年份, 通报数): each group's notices per year, undated ones as “无日期”."""
+    rows = []
+    for g in groups:
+        name = f"{g['theme']}. {g['label']}"
+        rows += [{"共性问题": name, "年份": year, "通报数": count} for year, count in g["years"].items()]
+        undated = g["count_notices"] - sum(g["years"].values())
+        if undated > 0:
+            rows.append({"共性问题": name, "年份": UNDATED, "通报数": undated})
+    return pd.DataFrame(rows, columns=["共性问题", "年份", "通报数"])
+
+
+def _chart(groups: Sequence[Mapping]) -> None:
+    """One bar per group (its notices), split by year of publication."""
+    st.subheader("各类问题涉及的通报（按年份）")
+    table = year_table(groups)
+    st.bar_chart(table, x="共性问题", y="通报数", color="年份", horizontal=True, stack=True, sort=False,
+                 height=max(240, 26 * len(groups) + 90))
+    st.caption("每条横条是一类共性问题涉及的通报数，颜色表示通报的发布年份。")
+
+
+def _group(group: Mapping) -> None:
+    """A group's card (label, keywords, counts, years) and an expander listing its members."""
+    esc = highlight.esc
+    keywords = "".join(f'<span class="ns-kw">{esc(k)}</span>' for k in group["keywords"])
+    years = " · ".join(f"{esc(y)} 年 {esc(c)} 篇" for y, c in group["years"].items()) or "无日期"
+    st.html(
+        '<div class="ns-theme">'
+        f'<div class="ns-title">{esc(group["theme"])}. {esc(group["label"])}</div>'
+        f"<div>{keywords}</div>"
+        f'<div class="ns-counts"><b>{esc(group["count_notices"])}</b> 篇通报 · '
+        f'<b>{esc(group["count_orgs"])}</b> 个机构 · <b>{esc(group["count_members"])}</b> 条问题</div>'
+        f'<div class="ns-meta">年份：{years}</div>'
+        "</div>"
+    )
+    with st.expander(f"查看第 {group['theme']} 类的 {group['count_members']} 条问题及其通报"):
+        st.html(f'<ol class="ns-members">{"".join(member_html(m) for m in group["members"])}</ol>')
+
+
+def member_html(member: Mapping) -> str:
+    """One member: its statement, its notice (link to the notice view), a link to the related view."""
+    esc = highlight.esc
+    statement = " ".join(p for p in (member.get("label"), member.get("heading")) if p)
+    meta = highlight.meta_line(member.get("title") or member["doc_id"], member.get("org") or "",
+                               str(member.get("year") or ""), UNIT_NAMES.get(member.get("unit"), ""))
+    target = member["ref"] if member.get("unit") == "finding" else member.get("heading") or ""
+    return (f"<li><div>{esc(statement)}</div><div class=\"ns-meta\">{meta}</div>"
+            f'<div><a href="{esc(notice_href(member["doc_id"]))}">阅读通报 ›</a>'
+            f'<a href="{esc(related_href(target))}">其他通报中的同类问题 ›</a></div></li>')
+
+
+def themes_csv(groups: Sequence[Mapping]) -> bytes:
+    """One row per member, with its group's label, keywords and counts."""
+    rows = [
+        [g["theme"], g["label"], "、".join(g["keywords"]), g["count_notices"], g["count_orgs"], g["count_members"],
+         m.get("title") or "", m.get("org") or "", m.get("year") or "",
+         " ".join(p for p in (m.get("label"), m.get("heading")) if p), m.get("text") or "", m["doc_id"], m["ref"]]
+        for g in groups for m in g["members"]
+    ]
+    return export.table_csv(CSV_COLUMNS, rows)
