@@ -151,15 +151,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         questions = load_questions(args.questions)
     except (OSError, ValueError) as exc:
         raise IndexError_(f"cannot read questions: {exc}") from exc
-    searcher = _searcher(args)
-    related = None
-    try:
-        from .related import related_documents
+    from .related import related_documents
 
-        def related(query: str, k: int) -> list[str]:
-            return related_documents(searcher, query, k)
-    except ImportError:
-        pass
+    searcher = _searcher(args)
+
+    def related(query: str, k: int) -> list[str]:
+        return related_documents(searcher, query, k)
+
     report = evaluate(searcher, questions, related=related)
     if args.json:
         _dump(report)
@@ -204,12 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true", help="one line per question")
     p.set_defaults(func=cmd_evaluate)
 
-    try:
-        from .cli_findings import register
-    except ImportError:
-        register = None
-    if register is not None:
-        register(sub)
+    from .cli_findings import register
+
+    register(sub)
     return parser
 
 

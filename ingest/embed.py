@@ -51,6 +51,9 @@ def _load_model(model: str):  # -> SentenceTransformer (import kept lazy: torch 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every command
 
     path = Path(model)
     if path.resolve() == DEFAULT_MODEL_DIR.resolve() and not path.exists():

@@ -27,6 +27,7 @@ from .load import LoadError, load_paths
 from .prepare import PrepareError, prepare
 from .records import Chunk, Document
 from .sentences import split_sentences
+from .structure import Structure
 
 
 @dataclass
@@ -205,9 +206,7 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
     )
 
 
-def _structure_of(doc: Document):  # -> ingest.structure.Structure
-    from .structure import Structure
-
+def _structure_of(doc: Document) -> Structure:
     return Structure(sections=doc.sections, findings=doc.findings, figures=doc.figures)
 
 
