@@ -23,3 +23,7 @@ class BadQuery(IndexError_):
 
 class NotFound(IndexError_):
     """A document id or finding label that the index does not hold."""
+
+
+class ModelUnavailable(IndexError_):
+    """The embedding model cannot be loaded (not installed, wrong path, no network)."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.errors import ModelUnavailable
+
 from .config import DEFAULT_MODEL_DIR, Config
 from .records import Chunk, Document, Finding
 
@@ -63,7 +65,7 @@ def _load_model(model: str):  # -> SentenceTransformer (import kept lazy: torch 
     try:
         return SentenceTransformer(model, device="cpu")
     except Exception as exc:  # the library raises many kinds; the user needs one message
-        raise RuntimeError(
+        raise ModelUnavailable(
             f"cannot load embedding model {model!r}: {exc}. There is no internet here: name a local "
             "sentence-transformers folder, or run `make setup` for the default model."
         ) from exc
