@@ -123,22 +123,38 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    """Answer one question or a file of questions."""
-    from .answer import Answerer
+    """Answer one question or a file of questions (plus a generated answer with --generate)."""
+    from .answer import Answer, Answerer
+    from .generate import generate, llm_config
 
     answerer = Answerer(_searcher(args))
     filters = filters_from(args)
+    llm = llm_config() if args.generate else None
+    if args.generate and llm is None:
+        print("warning: --generate needs NOTICE_LLM_URL (an OpenAI-compatible endpoint); "
+              "giving the extractive answer only", file=sys.stderr)
+
+    def answer_with_generated(question: str) -> tuple[Answer, dict]:
+        answer = answerer.ask(question, top=args.top, filters=filters)
+        out = answer.to_dict()
+        if llm is not None:
+            out["generated"] = generate(question, answer, llm).to_dict()
+        return answer, out
+
     if args.queries:
         for row in _query_lines(args.queries):
-            _dump({"qid": row.get("qid"), **answerer.ask(row["query"], top=args.top, filters=filters).to_dict()})
+            _dump({"qid": row.get("qid"), **answer_with_generated(row["query"])[1]})
         return 0
-    answer = answerer.ask(args.query, top=args.top, filters=filters)
+    answer, out = answer_with_generated(args.query)
     if args.json:
-        _dump(answer.to_dict())
+        _dump(out)
     elif not answer.citations:
         print("没有找到答案 / no passage matches" + ("; try removing a filter" if filters.active else ""))
     else:
         print(f"答案 / answer: 【{answer.answer}】\n")
+        if "generated" in out:
+            generated = out["generated"]
+            print(f"生成的回答 / generated ({generated['model']}): {generated['text'] or generated['error']}\n")
         _print_hits(answer.citations, (answer.sentence_hit, answer.start, answer.end))
     return 0
 
@@ -192,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "search":
             p.add_argument("--per-doc", type=int, default=3, help="passages per document at most (0: no cap)")
         p.add_argument("--json", action="store_true")
+        if name == "ask":
+            p.add_argument("--generate", action="store_true",
+                           help="also ask the OpenAI-compatible endpoint in NOTICE_LLM_URL (beside, never instead)")
         add_filter_args(p)
         p.set_defaults(func=func)
 

@@ -7,6 +7,7 @@ import streamlit as st
 from index.answer import Answer
 from index.errors import BadQuery, IndexError_
 from index.filters import Filters
+from index.generate import generate, llm_config
 from index.search import Hit
 
 from . import export, filters, highlight, state
@@ -69,6 +70,7 @@ def render(ctx: state.Context) -> None:
         return
     terms = highlight.query_terms(question, engine.userdict)
     _show_answer(answer, terms)
+    _show_generated(question, answer)
     _show_passages(question, hits, terms)
 
 
@@ -82,6 +84,24 @@ def _show_answer(answer: Answer, terms: list[str]) -> None:
     st.caption("答案是从通报原文中摘取的句子（绿色），请以原文为准。")
     st.markdown("**引用来源**")
     st.html(highlight.citation_list(answer.citations, answer.sentence_hit))
+
+
+def _show_generated(question: str, answer: Answer) -> None:
+    """Beside the extractive answer, on request: an answer generated from the same citations.
+
+    Shown only when an OpenAI-compatible endpoint is configured (``NOTICE_LLM_URL``).
+    """
+    config = llm_config()
+    if config is None or not answer.citations:
+        return
+    with st.expander(f"生成式回答（{config.model}，仅依据上列引用来源，请核对原文）"):
+        if st.button("生成回答", key="generate", icon=":material/auto_awesome:"):
+            with st.spinner("正在生成…"):
+                generated = generate(question, answer, config)
+            if generated.error:
+                st.warning(f"生成失败：{generated.error}")
+            else:
+                st.text(generated.text)  # plain text: nothing the model writes is rendered as HTML
 
 
 def _show_passages(question: str, hits: list[Hit], terms: list[str]) -> None:
