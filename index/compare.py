@@ -122,7 +122,7 @@ def _units(data: Any, doc_a: str, doc_b: str, unit: str) -> tuple[str, tuple[str
             empty = doc_a if not side_a[1] else doc_b
             raise NotFound(f"document {empty!r} states no findings or problems to compare; "
                            "compare its passages instead (--unit passage)")
-    return "passage", ("passage", document_passages(data, doc_a)[0]), ("passage", document_passages(data, doc_b)[0])
+    return "passage", ("passage", document_passages(data, doc_a)), ("passage", document_passages(data, doc_b))
 
 
 def _similarity(source: Any, units_a: list[Unit], units_b: list[Unit]) -> np.ndarray:

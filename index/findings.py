@@ -4,12 +4,12 @@ Three kinds of *unit* stand for "something a notice states":
 
 ``finding``
     A numbered finding parsed at ingest (:class:`ingest.records.Finding`),
-    with its stored vector (``finding_keys`` ↔ ``finding_vectors``,
-    :func:`document_findings`).  Only 5 notices of the shared corpus have them.
+    with its stored vector (``finding_keys`` ↔ ``finding_vectors``, embedded
+    at ingest from its problem statement).  Only 5 notices of the shared
+    corpus have them.
 ``passage``
-    A chunk of a notice, with its stored chunk vector
-    (:func:`document_passages`) — the fallback for the many notices (most
-    are excerpts) whose text stops before a numbered list.
+    A chunk of a notice (:func:`document_passages`) — the fallback for the
+    many notices (most are excerpts) whose text stops before a numbered list.
 ``item``
     A *problem item* read from running text (:func:`problem_items`): feedback
     news lists problems inline (``仍然存在A不充分、B办法不多、C力度不够``,
@@ -17,9 +17,9 @@ Three kinds of *unit* stand for "something a notice states":
     rectification notices name them (``针对…不到位的问题``).  About 150 on the
     shared corpus, from 50 notices.
 
-Comparison and grouping need vectors of the *statements* (the stored ones
-also hold the measures or the title), so :func:`embed_units` embeds them at
-command time with the index's model — a few seconds for the whole corpus,
+Comparison and grouping need vectors of the *statements*: :func:`embed_units`
+reads the stored finding vectors and embeds items and passages (whose stored
+chunk vectors also hold the title) at command time with the index's model,
 kept in an in-process cache (nothing is written to disk).
 
 Every unit turns into a plain dict (:meth:`Unit.to_dict`) that a table can
@@ -89,7 +89,7 @@ class Unit:
     def problem_text(self) -> str:
         """What the problem is, as briefly as the notice puts it (used for clustering)."""
         if self.kind == "finding":
-            return self.problem or self.heading
+            return self.problem or self.heading  # = ingest.embed.finding_passage: the stored vector's text
         return self.heading if self.kind == "item" else self.text
 
     def to_dict(self, short: bool = True) -> dict[str, Any]:
@@ -172,7 +172,7 @@ _LABEL = re.compile(r"\S{1,20}")
 
 
 # --------------------------------------------------------------------------
-# Findings and passages with their stored vectors
+# Findings and passages
 # --------------------------------------------------------------------------
 
 
@@ -188,20 +188,6 @@ def finding_rows(data: IndexData) -> dict[tuple[str, str], int]:
     return {key: row for row, key in enumerate(data.finding_keys)}
 
 
-def document_findings(data: IndexData, doc_id: str) -> tuple[list[Unit], np.ndarray]:
-    """The findings of ``doc_id`` (text order) and their stored vectors (one row each)."""
-    doc = get_document(data, doc_id)
-    rows = finding_rows(data)
-    vectors = data.finding_vectors
-    units, picked = [], []
-    for finding in doc.findings:
-        row = rows.get((doc_id, finding.label))
-        if row is not None and vectors is not None and row < len(vectors):
-            units.append(finding_unit(finding))
-            picked.append(row)
-    return units, _rows(vectors, picked, data.config.dimension)
-
-
 def passage_unit(chunk: Chunk) -> Unit:
     """A Unit for a chunk (its first sentence as heading)."""
     first = re.split(r"(?<=[。!?;])|\n", chunk.text.strip(), maxsplit=1)[0]
@@ -215,28 +201,12 @@ def document_chunks(data: IndexData, doc_id: str) -> list[Chunk]:
     return [c for c in data.chunks if c.doc_id == doc_id]
 
 
-def document_passages(data: IndexData, doc_id: str) -> tuple[list[Unit], np.ndarray]:
-    """The passages of ``doc_id`` (bare headings left out) and their chunk vectors."""
+def document_passages(data: IndexData, doc_id: str) -> list[Unit]:
+    """The passages of ``doc_id`` in text order, bare headings left out."""
     get_document(data, doc_id)
     chunks = document_chunks(data, doc_id)
     body = [c for c in chunks if _content_chars(c.text) >= MIN_PASSAGE_CHARS] or chunks
-    vectors = data.chunk_vectors
-    return [passage_unit(c) for c in body], _rows(vectors, [c.chunk_id for c in body], data.config.dimension)
-
-
-def document_units(data: IndexData, doc_id: str) -> tuple[str, list[Unit], np.ndarray]:
-    """``("finding", findings, vectors)`` when the notice has findings, else ``("passage", passages, vectors)``."""
-    units, vectors = document_findings(data, doc_id)
-    if units:
-        return "finding", units, vectors
-    units, vectors = document_passages(data, doc_id)
-    return "passage", units, vectors
-
-
-def _rows(vectors: np.ndarray | None, rows: list[int], dim: int) -> np.ndarray:
-    if vectors is None or not rows:
-        return np.zeros((0, vectors.shape[1] if vectors is not None else dim), dtype="float32")
-    return np.asarray(vectors[rows], dtype="float32")
+    return [passage_unit(c) for c in body]
 
 
 def _content_chars(text: str) -> int:
@@ -437,11 +407,23 @@ def embed_texts(source: Any, texts: list[str]) -> np.ndarray:
 
 
 def embed_units(source: Any, units: list[Unit]) -> np.ndarray:
-    """Vectors of the units' problem texts (a passage's whole text), embedded now.
+    """Vectors of the units' problem texts (a passage's whole text).
 
-    Findings are embedded by their problem statement rather than read from
-    the index, whose finding vectors also hold the measures: two notices
-    stating the same problem describe different measures, which would pull
-    their vectors apart.
+    Findings read their vector from the index (embedded at ingest from the
+    same problem statement); items and passages, whose stored chunk vectors
+    also hold the title, are embedded now and cached in this process.
     """
-    return embed_texts(source, [u.problem_text for u in units])
+    data = index_data(source)
+    rows = finding_rows(data)
+    stored = data.finding_vectors
+    out = np.zeros((len(units), data.config.dimension), dtype="float32")
+    missing: list[int] = []
+    for i, unit in enumerate(units):
+        row = rows.get((unit.doc_id, unit.label)) if unit.kind == "finding" else None
+        if row is not None and stored is not None and row < len(stored):
+            out[i] = stored[row]
+        else:
+            missing.append(i)
+    if missing:
+        out[missing] = embed_texts(data, [units[i].problem_text for i in missing])
+    return out

@@ -14,7 +14,7 @@ vector rankings (reciprocal rank, :class:`index.search.Fusion`):
    Recall@10 0.84 on the shared eval set), the best passage finds the
    notices that state the thing once (0.98, README "Search quality").
 2. **Findings.**  The query vector against the index's finding vectors
-   (:func:`index.findings.document_findings`); a document's best finding
+   (problem statements, embedded at ingest); a document's best finding
    adds ``FINDING_WEIGHT / (k + rank)``.  Query-to-finding similarities of
    e5 are compressed (everything in this genre scores 0.83–0.92), so only
    findings at least ``FINDING_MARGIN`` above the median finding count.

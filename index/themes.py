@@ -4,8 +4,8 @@ The units are every numbered finding of the index and, for the notices
 without findings, the problem items read from their text
 (:func:`index.findings.corpus_problem_units`) — on the shared corpus 30
 findings and about 150 items from 50 feedback and rectification notices.
-Each is embedded by its problem statement at command time (a few seconds;
-cached in the process), then grouped by average-linkage agglomerative
+Each is represented by its problem statement's vector (stored at ingest for
+findings, embedded at command time for items and cached in the process), then grouped by average-linkage agglomerative
 clustering on cosine distance (:func:`scipy.cluster.hierarchy.linkage`),
 cut where the average similarity inside a group would drop below
 ``THRESHOLD``.

@@ -88,10 +88,14 @@ def chunk_passage(doc: Document, chunk: Chunk) -> str:
     return f"{head}\n{chunk.text}" if head else chunk.text
 
 
-def finding_passage(finding: Finding, limit: int = 400) -> str:
-    """The text embedded for a finding: what the problem was, then what was done."""
-    parts = [finding.heading, finding.problem if finding.problem != finding.heading else "", finding.measures]
-    return "。".join(p for p in parts if p)[:limit]
+def finding_passage(finding: Finding) -> str:
+    """The text embedded for a finding: its problem statement alone.
+
+    Measures are left out: two notices stating the same problem describe
+    different measures, which would pull their vectors apart (compare and
+    themes align findings by these vectors).
+    """
+    return finding.problem or finding.heading
 
 
 def keyword_text(doc: Document, chunk: Chunk) -> str:
