@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO))
 from index import store  # noqa: E402
 from index.answer import Answerer  # noqa: E402
 from index.search import Searcher  # noqa: E402
-from ingest.pipeline import _keyword_writer, ingest  # noqa: E402
+from ingest.pipeline import ingest, keyword_writer  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 
@@ -129,7 +129,7 @@ def replicate(root: Path, target: int, out: Path) -> int:
                              chunks=chunks, chunk_vectors=np.vstack(vectors)[:target],
                              sentence_vectors=np.vstack(sentences)[: sentence_offsets[-1]],
                              sentence_offsets=sentence_offsets)
-    store.write_generation(out, scaled, extra_writers=[_keyword_writer(scaled)])
+    store.write_generation(out, scaled, extra_writers=[keyword_writer(scaled)])
     return len(chunks)
 
 

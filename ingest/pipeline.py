@@ -125,7 +125,7 @@ def ingest(
         if not report.changed and not rebuild:
             return report
         data = _assemble(docs, fresh, prev, cfg, progress)
-        store.write_generation(root, data, extra_writers=[_keyword_writer(data)])
+        store.write_generation(root, data, extra_writers=[keyword_writer(data)])
         report.written = True
         report.counts = {"documents": len(data.documents), "chunks": len(data.chunks),
                          "findings": len(data.finding_keys)}
@@ -217,7 +217,8 @@ def _gather(sources: list[tuple[str, int]], old: np.ndarray | None, new: np.ndar
     return out
 
 
-def _keyword_writer(data: store.IndexData) -> Callable[[Path], None]:
+def keyword_writer(data: store.IndexData) -> Callable[[Path], None]:
+    """A writer for :func:`index.store.write_generation`: the user dictionary and the BM25 index."""
     def write(folder: Path) -> None:
         terms = [d.org for d in data.documents.values()] + [d.inspected_unit for d in data.documents.values()]
         userdict = folder / store.USERDICT
