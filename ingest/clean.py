@@ -24,7 +24,14 @@ import unicodedata
 
 from ingest.metadata import parse_date
 from ingest.records import RawDocument
-from ingest.repair import is_garbled, normalise_width, strip_pinyin, to_simplified
+from ingest.repair import (
+    damaged_spans,
+    is_garbled,
+    normalise_width,
+    repair_lost_bytes,
+    strip_pinyin,
+    to_simplified,
+)
 
 # ---------------------------------------------------------------- repair
 
@@ -32,6 +39,9 @@ from ingest.repair import is_garbled, normalise_width, strip_pinyin, to_simplifi
 # bracket too: ``初审?fù)扑]``.  Only looked for in garbled text.
 _ORPHAN_PINYIN = re.compile(r"(?<=[?\ufffd])[(（]?([a-zü\u00e0-\u01dc\u0300-\u036f]{1,7})[)）]")
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
+# A pinyin syllable that lost its brackets with the character before it:
+# ``匯報??h委`` (縣(xiàn) lost): latin letters between a loss mark and Han text.
+_ORPHAN_LETTERS = re.compile(r"(?<=[?\ufffd])[a-z]{1,6}(?=[\u3400-\u9fff])")
 
 
 def _has_tone(token: str) -> bool:
@@ -40,13 +50,24 @@ def _has_tone(token: str) -> bool:
 
 def repair(text: str) -> tuple[str, bool]:
     """Repaired text and whether pinyin annotations or Traditional script were fixed."""
+    repaired_text, (repaired, _) = repair_with_counts(text)
+    return repaired_text, repaired
+
+
+def repair_with_counts(text: str) -> tuple[str, tuple[bool, int]]:
+    """Like :func:`repair`, also counting lost-byte runs rebuilt (see :func:`repair_lost_bytes`)."""
+    garbled = is_garbled(text)
     stripped = strip_pinyin(text)
+    rebuilt = 0
+    if garbled:
+        stripped, rebuilt = repair_lost_bytes(stripped)
     simplified = to_simplified(stripped)
     repaired = stripped != text or simplified != stripped
-    if is_garbled(text):
+    if garbled:
         simplified = _ORPHAN_PINYIN.sub(lambda m: "" if _has_tone(m.group(1)) else m.group(0), simplified)
-        simplified = _PRIVATE_USE.sub("", simplified)
-    return normalise_width(simplified), repaired
+        simplified = _ORPHAN_LETTERS.sub("", simplified)
+        simplified = _PRIVATE_USE.sub("?", simplified)  # a lost character, kept visible as a loss mark
+    return normalise_width(simplified), (repaired, rebuilt)
 
 
 # ---------------------------------------------------------------- metadata lines
@@ -270,12 +291,15 @@ def clean(raw: RawDocument) -> tuple[str, dict]:
     The text is repaired (pinyin stripped, Simplified, width-normalised),
     furniture lines are removed and runs of blank lines collapsed to one.
     The dict holds ``repaired`` (pinyin or Traditional script was fixed),
-    ``garbled`` (the raw text shows the pinyin garbling), ``removed_lines``
+    ``garbled`` (the raw text shows the pinyin garbling), ``lost_bytes_repaired``
+    (lost-byte runs rebuilt), ``damaged_runs`` (lost-byte runs left as they
+    are, see :func:`ingest.repair.damaged_spans`), ``removed_lines``
     and, when found, ``source_site`` ``editor`` ``author`` ``reviewer``
     ``keywords`` and ``published`` (ISO date).
     """
-    text, repaired = repair(raw.text)
-    meta: dict = {"repaired": repaired, "garbled": is_garbled(raw.text)}
+    text, (repaired, rebuilt) = repair_with_counts(raw.text)
+    garbled = is_garbled(raw.text)
+    meta: dict = {"repaired": repaired, "garbled": garbled}
     kept: list[str] = []
     removed = 0
     for line in text.splitlines():
@@ -286,7 +310,10 @@ def clean(raw: RawDocument) -> tuple[str, dict]:
         else:
             kept.append(result)
     meta["removed_lines"] = removed
-    return _collapse_blank_lines(kept), meta
+    text = _collapse_blank_lines(kept)
+    meta["lost_bytes_repaired"] = rebuilt
+    meta["damaged_runs"] = len(damaged_spans(text, garbled))
+    return text, meta
 
 
 def _clean_line(line: str, meta: dict) -> str | None:

@@ -18,7 +18,8 @@ DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "multilingual-e5-small"
 DEFAULT_INDEX_DIR = REPO_ROOT / "data" / "index"
 
 #: Bump when cleaning, parsing or chunking changes what goes into an index.
-CHUNKER_VERSION = "2"  # 2: finding vectors hold the problem statement alone
+#: 2: finding vectors hold the problem statement alone; 3: repeated annotations, lost bytes, task counts.
+CHUNKER_VERSION = "3"
 #: Bump when the on-disk layout changes.
 FORMAT_VERSION = 1
 

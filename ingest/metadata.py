@@ -13,7 +13,7 @@ import datetime as dt
 import re
 
 from ingest.records import RawDocument
-from ingest.repair import repair_text
+from ingest.repair import is_damaged, repair_text, without_damage
 
 KINDS = ("rectification_progress", "feedback", "announcement", "other")
 _KIND_ALIASES = {"other_related": "other"}
@@ -133,6 +133,53 @@ def heading_line(text: str, window: int = 10) -> str:
         if _TITLE_WORDS.search(line):
             return line
     return ""
+
+
+# ---------------------------------------------------------------- titles from sentences
+
+# A given "title" that is really a sentence of the text (n0001: ``按照《…》有关规定,
+# 现将整改进展情况向社会公开,…。``): it ends like a sentence or runs on over commas.
+_SENTENCE_TITLE = re.compile(r"[。;]|[。;,,]$")
+_OWN_TITLE = re.compile(
+    r"(?:^|[\n。])\s*(?P<title>[^\n。,,;]{0,40}?关于[^\n。;]{2,60}?的(?:通报|公告|报告|情况))(?=\s*(?:$|\n))"
+)
+_CLAUSE = re.compile(r"[^,,。;;:!?\n]+")
+_SUBJECT_PHRASE = re.compile(
+    r"(?P<phrase>[^,,。;;:、\s]{2,30}?巡[察视][^,,。;;:、\s]{0,3}?"
+    r"(?:整改(?:工作)?(?:进展)?情况(?:报告)?|反馈(?:意见|情况)))"
+)
+_LEADING_VERB = re.compile(r"^.*?(?:听取了?|审议了?|关于|现将|公布了?|通报了?)")
+_LEADING_CLAUSE = re.compile(r"^(?:根据|按照|依据|近日|日前|为)")
+_MAX_DERIVED = 40
+
+
+def is_sentence_title(title: str) -> bool:
+    """True when a given title reads as a sentence of text rather than a title."""
+    title = title.strip()
+    return bool(_SENTENCE_TITLE.search(title)) or (title.count(",") + title.count("，") >= 1 and len(title) > 30)
+
+
+def derive_title(text: str) -> str:
+    """A title for a notice whose given title is a sentence, as a person would write it.
+
+    The notice's own ``…关于…的通报`` line if it has one; else the phrase that
+    names what it reports (``十二届区委第二轮巡察的整改进展情况报告``); else its
+    first clause about 巡察/巡视 (``中央巡视组第二轮巡视工作从去年10月底开始``);
+    else its first clause, cut short.
+    """
+    own = _OWN_TITLE.search(text[:3000])
+    if own:
+        return strip_tag(own.group("title").strip())
+    head = text[:1500]
+    phrase = _SUBJECT_PHRASE.search(head)
+    if phrase:
+        return _LEADING_VERB.sub("", phrase.group("phrase")) or phrase.group("phrase")
+    clauses = [c.strip() for c in _CLAUSE.findall(head) if c.strip()]
+    for clause in clauses:
+        if re.search("巡[察视]", clause) and 8 <= len(clause) <= _MAX_DERIVED and not _LEADING_CLAUSE.match(clause):
+            return clause
+    first = next((c for c in clauses if not _LEADING_CLAUSE.match(c)), clauses[0] if clauses else "")
+    return first if len(first) <= _MAX_DERIVED else first[: _MAX_DERIVED - 1] + "…"
 
 
 # ---------------------------------------------------------------- organisation
@@ -295,10 +342,23 @@ def extract_metadata(text: str, raw: RawDocument, boiler: dict) -> dict:
     Returns ``title``, ``org`` (issuer), ``inspected_unit``, ``date``
     (publication, ISO), ``signed_date`` (落款 date, ISO) and ``kind``
     (rectification_progress | feedback | announcement | other); a value not
-    found is ''.
+    found is ''.  When the given title is a sentence rather than a title
+    (see :func:`is_sentence_title`) the title is derived from the text
+    (:func:`derive_title`) and the given one is returned as ``given_title``.
+    A title holding a lost-byte run (:func:`ingest.repair.is_damaged`) is
+    replaced the same way, or has the run cut out.
     """
     heading = heading_line(text)
-    title = strip_tag(repair_text(raw.title).strip()) if raw.title.strip() else heading
+    if heading and is_damaged(heading, boiler.get("garbled")):
+        heading = ""
+    given = strip_tag(repair_text(raw.title).strip()) if raw.title.strip() else ""
+    title = given or heading
+    extra: dict = {}
+    if given and (is_sentence_title(given) or is_damaged(given, boiler.get("garbled"))):
+        title = heading if heading and not is_sentence_title(heading) else derive_title(text)
+        extra["given_title"] = given
+    if is_damaged(title, boiler.get("garbled")):
+        title = without_damage(title, boiler.get("garbled"))
     sig_org, _ = signature(text)
     org = org_from_title(title) or org_from_title(heading) or sig_org
     date = boiler.get("published") or parse_date(str(raw.meta.get("published", ""))) or date_from_url(raw.url)
@@ -309,4 +369,5 @@ def extract_metadata(text: str, raw: RawDocument, boiler: dict) -> dict:
         "date": date,
         "signed_date": signed_date(text),
         "kind": normalise_kind(raw.kind) or classify_kind(title or heading, text),
+        **extra,
     }

@@ -12,7 +12,8 @@ from .clean import clean
 from .config import CHUNKER_VERSION
 from .metadata import extract_metadata
 from .records import Document, RawDocument
-from .structure import parse_structure
+from .repair import is_damaged, without_damage
+from .structure import Structure, parse_structure
 
 
 class PrepareError(ValueError):
@@ -32,6 +33,7 @@ def prepare(raw: RawDocument) -> Document:
         raise PrepareError("no text left after cleaning (empty or only page boilerplate)")
     meta = extract_metadata(text, raw, boiler)
     structure = parse_structure(text, raw.doc_id)
+    _keep_damage_out_of_headings(structure, bool(boiler.get("garbled")))
     title = meta.get("title") or raw.title or raw.doc_id
     return Document(
         doc_id=raw.doc_id,
@@ -47,8 +49,23 @@ def prepare(raw: RawDocument) -> Document:
         kind=meta.get("kind", "") or "other",
         repaired=bool(boiler.get("repaired", False)),
         content_hash=content_hash(text, title),
-        meta={k: v for k, v in boiler.items() if k != "repaired"},
+        meta={
+            **{k: v for k, v in boiler.items() if k != "repaired"},
+            **({"given_title": meta["given_title"]} if meta.get("given_title") else {}),
+        },
         figures=structure.figures,
         sections=structure.sections,
         findings=structure.findings,
     )
+
+
+def _keep_damage_out_of_headings(structure: Structure, garbled: bool) -> None:
+    """Cut lost-byte runs out of section and finding headings (the text keeps them)."""
+    for section in structure.sections:
+        if is_damaged(section.heading, garbled):
+            section.heading = without_damage(section.heading, garbled)
+    for finding in structure.findings:
+        if is_damaged(finding.heading, garbled):
+            finding.heading = without_damage(finding.heading, garbled)
+        if is_damaged(finding.problem, garbled):
+            finding.problem = without_damage(finding.problem, garbled)

@@ -20,7 +20,11 @@ import opencc
 # lost where an excerpt was cut, so end of text also closes it.
 _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 _LATIN = r"[a-zA-Zü\u00c0-\u024f\u0300-\u036f]+[1-5]?"
-_ANNOTATION = re.compile(rf"(?<={_HAN})[(（]\s*({_LATIN}(?: {_LATIN}){{0,3}})\s*(?:[)）]|$)")
+_ONE = rf"[(（]\s*({_LATIN}(?: {_LATIN}){{0,3}})\s*(?:[)）]|$)"
+_ONE_RE = re.compile(_ONE)
+# Some scrapes repeat the annotation (``視(shi)(shi)``, ``巡(xun)(xun)``): one
+# match takes the whole run after the character, so it goes or stays as one.
+_ANNOTATION = re.compile(rf"(?<={_HAN})(?:{_ONE}){{1,4}}")
 
 # Pinyin syllable grammar (initial + final), written out because no library on
 # the stack exposes a syllable validator; it only decides whether a bracketed
@@ -45,9 +49,20 @@ def _is_pinyin(token: str) -> tuple[bool, bool]:
     return bool(_SYLLABLE.match(base)), toned
 
 
+def _run_tokens(run: str) -> list[str]:
+    """The bracketed tokens of one annotation run: ``(shi)(shi)`` → ``["shi", "shi"]``."""
+    return [m.group(1) for m in _ONE_RE.finditer(run)]
+
+
+def _run_is_pinyin(run: str) -> tuple[bool, bool]:
+    """(every token of the run is pinyin, every token carries a tone)."""
+    checks = [_is_pinyin(token) for token in _run_tokens(run)]
+    return all(ok for ok, _ in checks), all(toned for _, toned in checks)
+
+
 def count_annotations(text: str) -> int:
-    """Number of pinyin annotations (``當(dāng)``) in ``text``."""
-    return sum(1 for m in _ANNOTATION.finditer(text) if _is_pinyin(m.group(1))[0])
+    """Number of pinyin annotations (``當(dāng)``, ``視(shi)(shi)``) in ``text``."""
+    return sum(1 for m in _ANNOTATION.finditer(text) if _run_is_pinyin(m.group(0))[0])
 
 
 def strip_pinyin(text: str) -> str:
@@ -62,8 +77,10 @@ def strip_pinyin(text: str) -> str:
     garbled = count_annotations(text) >= 2
 
     def replace(match: re.Match[str]) -> str:
-        is_py, toned = _is_pinyin(match.group(1))
-        if is_py and (toned or garbled) and (len(match.group(1)) > 1 or toned):
+        tokens = _run_tokens(match.group(0))
+        is_py, toned = _run_is_pinyin(match.group(0))
+        repeated = len(tokens) > 1  # ``(shi)(shi)`` is never content
+        if is_py and (toned or garbled or repeated) and (len(tokens[0]) > 1 or toned):
             return ""
         return match.group(0)
 
@@ -98,3 +115,131 @@ def repair_text(text: str) -> str:
 def is_garbled(text: str) -> bool:
     """True when the text shows the pinyin-annotation garbling."""
     return count_annotations(text) >= 3
+
+
+# ---------------------------------------------------------------- lost bytes
+#
+# Some garbled scrapes lost single bytes of the GBK page they were read from:
+# the lost character shows as ``?``, and where the lead byte of a double-byte
+# character went, the bytes after it pair up wrongly until an ASCII byte puts
+# them back in step (``初審推薦`` → ``初審?扑]``: GBK ``cd c6 cb 5d`` lost its
+# ``cd``).  In a text that shows the pinyin garbling no ``?`` is a question mark
+# (all 28 garbled notices of the shared corpus agree), so there ``?`` marks a
+# loss.  Elsewhere only unmistakable runs count (``??``, ``?`` against latin
+# letters or stray closing brackets, U+FFFD, private-use characters).
+
+_LOSS_MARK = "?\ufffd"
+_PRIVATE = "\ue000-\uf8ff"
+# The mis-paired run after a lost lead byte: Han characters up to the ASCII
+# byte that re-synchronised them (a GBK trail byte: ``]``, ``}``, a letter).
+_SHIFTED_RUN = re.compile(
+    rf"[?\ufffd](?:[(（]?{_LATIN}[)）])?(?P<run>{_HAN}{{1,6}}[\x40-\x7e])"
+)
+_MIN_WORD_FREQ = 50
+
+
+@functools.cache
+def _word_freq() -> dict[str, int]:
+    """jieba's dictionary word frequencies (the repair's only evidence of a word)."""
+    import jieba  # imported here: most texts never need it
+
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    return jieba.dt.FREQ
+
+
+def _shift_candidates(run: str) -> list[str]:
+    """Every GBK lead byte that turns ``run`` back into text starting with a known word."""
+    try:
+        data = run.encode("gbk")
+    except UnicodeEncodeError:
+        return []
+    freq = _word_freq()
+    found = []
+    for lead in range(0x81, 0xFF):
+        try:
+            decoded = (bytes([lead]) + data).decode("gbk")
+        except UnicodeDecodeError:
+            continue
+        if not all(re.match(_HAN, ch) for ch in decoded):
+            continue
+        if freq.get(to_simplified(decoded[:2]), 0) >= _MIN_WORD_FREQ:
+            found.append(decoded)
+    return found
+
+
+def repair_lost_bytes(text: str) -> tuple[str, int]:
+    """Undo a lost GBK lead byte where exactly one reading makes a dictionary word.
+
+    ``初審?fù)扑]`` → ``初審推薦`` (only the lead byte ``cd`` makes the first
+    two characters a word).  Runs with no reading or with several
+    (``第一??圩印薄…``) are left as they are; :func:`damaged_spans` finds them.
+    Returns the text and the number of runs repaired.  Meant for garbled
+    text (see :func:`is_garbled`), before conversion to Simplified.
+    """
+    repaired = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal repaired
+        candidates = _shift_candidates(match.group("run"))
+        if len(candidates) != 1:
+            return match.group(0)
+        repaired += 1
+        return candidates[0]
+
+    return _SHIFTED_RUN.sub(replace, text), repaired
+
+
+_LOOSE_DAMAGE = re.compile(
+    rf"[\ufffd{_PRIVATE}]|\?{{2,}}|\?(?=[a-zA-Z\]}}|;!])|(?<=[a-zA-Z])\?(?={_HAN})"
+    rf"|(?<={_HAN})[\]}}](?![^\[{{]*[\[{{])"
+)
+# In garbled text: any ``?`` touching a Han character, and a few latin letters
+# glued between Han characters (a pinyin syllable that lost its brackets).
+_GARBLED_DAMAGE = re.compile(rf"(?<={_HAN})\?|\?(?={_HAN})|(?:(?<={_HAN})|^)[a-z]{{1,6}}(?=[{_HAN[1:-1]}\d])")
+_RUN_END = re.compile(r"[\s,。;、:“”《》()()]")
+
+
+def damaged_spans(text: str, garbled: bool | None = None) -> list[tuple[int, int]]:
+    """Spans of ``text`` that lost bytes in scraping and could not be repaired.
+
+    A span runs from a loss mark to the next punctuation or space on either
+    side (at most 4 characters each way), so ``汇报??h委3个巡察组`` gives one
+    span over ``报??h委3个``.  ``garbled`` says whether the text is known to
+    be a pinyin-garbled scrape (then every ``?`` touching Han text is a loss);
+    None decides from ``text`` itself, which a short span of it cannot show,
+    so only the unmistakable marks count there.
+    """
+    if garbled is None:
+        garbled = is_garbled(text)
+    marks = [m.span() for m in _LOOSE_DAMAGE.finditer(text)]
+    if garbled:
+        marks += [m.span() for m in _GARBLED_DAMAGE.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(marks):
+        lo = start
+        while lo > 0 and start - lo < 4 and not _RUN_END.match(text[lo - 1]):
+            lo -= 1
+        hi = end
+        while hi < len(text) and hi - end < 4 and not _RUN_END.match(text[hi]):
+            hi += 1
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+        else:
+            spans.append((lo, hi))
+    return spans
+
+
+def is_damaged(text: str, garbled: bool | None = None) -> bool:
+    """True when ``text`` holds a lost-byte run (keep it out of titles, headings, short answers)."""
+    return bool(damaged_spans(text, garbled))
+
+
+def without_damage(text: str, garbled: bool | None = None) -> str:
+    """``text`` with each damaged run replaced by ``…`` (for headings and labels)."""
+    out, pos = [], 0
+    for start, end in damaged_spans(text, garbled):
+        out.append(text[pos:start].rstrip() + "…")
+        pos = end
+    out.append(text[pos:])
+    return re.sub(r"…{2,}", "…", "".join(out)).strip()

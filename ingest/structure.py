@@ -164,22 +164,32 @@ _FIGURE_KIND = {"亿元": "amounts", "万元": "amounts", "元": "amounts", "%":
 _N = r"(\d+)\s*"  # a count
 _UNIT = r"[个项条件]"
 #: Document-level completion counts: key → patterns (first match wins).
+#: A count of rectification tasks or measures (``132项整改任务已完成``) is kept
+#: apart from a count of problems (see :data:`_TASK_KEYS`): the page shows them
+#: side by side, and 29 measures done is not 29 of 26 problems done.
 _DOC_FIGURES: dict[str, list[re.Pattern[str]]] = {
-    # 反馈问题25个 / 巡察反馈的697个问题 / 指出了4个方面32个问题
+    # 反馈问题25个 / 巡察反馈的697个问题 / 指出了4个方面32个问题 / 发现…等方面问题199条,已整改92条
     "problems": [
-        re.compile(rf"(?:反馈|指出|发现|梳理|交办|移交|认领)[^。;]{{0,30}}?(?<![\d.]){_N}{_UNIT}(?:具体|突出)?问题"),
-        re.compile(rf"反馈(?:的)?问题\s*{_N}{_UNIT}"),
-    ],
-    # 已完成整改19个 / 完成整改688个 / 132项整改任务已完成
-    "completed": [
-        re.compile(rf"(?:已)?(?:完成整改|整改完成|整改到位|已整改|已完成|已销号)\s*{_N}{_UNIT}"),
         re.compile(
-            rf"(?<![\d.]){_N}{_UNIT}(?:问题|整改任务|整改措施)?(?:已|均已|全部)?(?:完成整改|整改完成|整改到位|已完成|完成|销号)"
+            rf"(?:反馈|指出|发现|梳理|交办|移交|认领|反映)[^。;]{{0,30}}?(?<![\d.]){_N}{_UNIT}(?:具体|突出)?问题"
+            r"(?!\s*(?:整改|仍|还|尚)?(?:不够|不到位|不力|不彻底))"  # 36个问题整改不够到位: not the problems fed back
+        ),
+        re.compile(rf"反馈(?:的)?问题\s*{_N}{_UNIT}"),
+        re.compile(rf"问题\s*{_N}{_UNIT}(?=[,,]\s*(?:已|完成))"),
+    ],
+    # 已完成整改19个 / 完成整改688个 / 已经整改销号14个 / 132项整改任务已完成
+    "completed": [
+        re.compile(rf"(?:已经?|均已)?(?:完成整改|整改完成|整改到位|整改销号|已整改|已销号)\s*{_N}{_UNIT}"),
+        re.compile(rf"(?:问题|整改任务|整改措施)[^。;,,\d]{{0,4}}(?:已|均已)完成\s*{_N}{_UNIT}"),
+        # never ``18项整改措施已完成16项``: a count right after the verb is the completed one
+        re.compile(
+            rf"(?<![\d.]){_N}{_UNIT}(?:问题|整改任务|整改措施)?(?:已|均已|全部)?"
+            rf"(?:完成整改|整改完成|整改到位|已完成|完成|销号)(?![^。;,,]{{0,6}}?\d)"
         ),
     ],
     # 24项整改任务正在持续推进 / 持续整改问题4个
     "in_progress": [
-        re.compile(rf"(?<![\d.]){_N}{_UNIT}(?:问题|整改任务)?(?:正在|持续)(?:持续)?(?:推进|整改)"),
+        re.compile(rf"(?<![\d.]){_N}{_UNIT}(?:问题|整改任务)?(?:正在|持续)(?:持续)?(?:推进|整改)(?!\s*\d)"),
         re.compile(rf"(?:正在推进|正在整改|持续整改)(?:问题)?\s*{_N}{_UNIT}"),
     ],
     # 未完成5个
@@ -188,10 +198,15 @@ _DOC_FIGURES: dict[str, list[re.Pattern[str]]] = {
         re.compile(rf"(?<![\d.]){_N}{_UNIT}(?:问题)?(?:尚)?未完成"),
     ],
     # 156项整改任务 / 157项整改措施
-    "tasks": [re.compile(rf"(?<![\d.]){_N}[项条](?:具体)?整改(?:任务|措施)")],
+    "tasks": [
+        re.compile(rf"(?<![\d.]){_N}[项条](?:具体)?整改(?:任务|措施)(?!(?:已|均已|全部)?(?:完成|正在|持续)(?![^。;,,]{{0,6}}?\d))")
+    ],
     # 总体完成率98.71% / 完成率达99%
     "rate": [re.compile(r"完成率\s*(?:为|达到|达)?\s*(\d+(?:\.\d+)?\s*%)")],
 }
+#: Where a completed / in-progress count is of tasks or measures, its key.
+_TASK_KEYS = {"completed": "tasks_completed", "in_progress": "tasks_in_progress"}
+_TASK_WORDS = re.compile(r"整改(?:任务|措施)")
 
 
 @dataclass
@@ -203,7 +218,8 @@ class Structure:
     ``level`` 1 = outermost.  ``findings``: the citable units.  ``figures``:
     document-level counts, keys among ``problems`` (problems fed back),
     ``completed`` (rectified), ``in_progress``, ``not_completed``, ``tasks``
-    (rectification tasks/measures planned) — ints — and ``rate`` (completion
+    (rectification tasks/measures planned), ``tasks_completed``,
+    ``tasks_in_progress`` (tasks/measures done or under way) — ints — and ``rate`` (completion
     rate as written, ``"98.71%"``).  The opening ends where the first section
     starts; the closing (comment invitation, signature) begins after the
     last section ends.
@@ -280,6 +296,8 @@ def document_figures(text: str) -> dict[str, Any]:
             continue
         first = min(found, key=lambda m: m.start())
         value = first.group(1)
+        if key in _TASK_KEYS and _TASK_WORDS.search(first.group(0)):
+            key = _TASK_KEYS[key]
         figures[key] = re.sub(r"\s+", "", value) if key == "rate" else int(value)
     return figures
 

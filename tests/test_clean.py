@@ -66,7 +66,8 @@ def test_seed_is_repaired_and_its_furniture_lifted(cleaned: dict[str, tuple[str,
 
 def test_seed_lost_characters_leave_no_pinyin(cleaned: dict[str, tuple[str, dict]]) -> None:
     text, _ = cleaned["seed"]
-    assert "初审?扑]" in text  # 推(tuī)薦(jiàn) lost to '?': the annotation is gone
+    assert "初审推荐" in text  # ``初審?fù)扑]``: annotation gone, the lost lead byte of 推薦 rebuilt
+    assert "fù" not in text
     assert "\ue2fd" not in text
 
 
@@ -274,3 +275,78 @@ def test_parse_meta_line(line: str, fields: dict, remainder: str) -> None:
 def test_content_lines_are_not_metadata(line: str) -> None:
     assert parse_meta_line(line) is None
     assert not is_breadcrumb(line) and not is_widget_line(line)
+
+
+# ---------------------------------------------------------------- repeated / spaced annotations, lost bytes
+
+SEED_RAW_LINE = "成立了落實(shí)巡察反饋意見整改工作領(lǐng)導(dǎo)小組"
+
+
+def _doubled(text: str, times: int) -> str:
+    """The seed's own annotations written ``times`` times, as some scrapes do (``視(shi)(shi)``)."""
+    return re.sub(r"(\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\))", lambda m: m.group(1) * times, text)
+
+
+@pytest.mark.parametrize("garbled", ["視(shi)(shi)", "市(shi)(shi)委(wei)", "巡(xun)(xun)視(shi)(shi)(shi)"])
+def test_repeated_annotations_from_the_issue(garbled: str) -> None:
+    """The forms the issue quotes come out without any annotation left."""
+    text, _ = repair(garbled)
+    assert "(" not in text and text in {"视", "市委", "巡视"}
+
+
+@pytest.mark.parametrize("times", [2, 3])
+def test_repeated_annotations_on_the_seed(raws: dict[str, RawDocument], times: int) -> None:
+    """The whole seed with every annotation doubled or tripled repairs exactly like the seed."""
+    seed = raws["seed"].text
+    assert SEED_RAW_LINE in seed
+    once, _ = repair(seed)
+    again, _ = repair(_doubled(seed, times))
+    assert again == once
+    assert "成立了落实巡察反馈意见整改工作领导小组" in again
+
+
+def test_spaced_bracket_repairs_like_the_single_form(cleaned: dict[str, tuple[str, dict]], raws: dict) -> None:
+    """n0064 writes ``會(huì )議`` with a space inside the bracket."""
+    assert "會(huì )議" in raws["n0064"].text
+    text, _ = cleaned["n0064"]
+    assert "会议认为,省委巡视机构认真贯彻" in text and "huì" not in text
+    assert repair("省人力資源和社會(huì )保障廳")[0] == "省人力资源和社会保障厅"
+
+
+def test_real_brackets_survive_repetition(cleaned: dict[str, tuple[str, dict]]) -> None:
+    """Real brackets stay: ``人(次)``, ``(信)`` in n0064, ``(A)(B)`` style markers."""
+    text, _ = cleaned["n0064"]
+    assert "7137人(次)" in text and "(信)" in text
+    assert repair("附件(A)(B)")[0] == "附件(A)(B)"
+
+
+def test_lost_lead_byte_is_rebuilt_when_one_word_fits(cleaned: dict[str, tuple[str, dict]], raws: dict) -> None:
+    """seed: ``初審?fù)扑]`` lost the GBK lead byte of 推薦; only one reading makes a word."""
+    assert "初審?fù)扑]" in raws["seed"].text
+    text, meta = cleaned["seed"]
+    assert "区县财政局初审推荐、联合实地考察" in text
+    assert meta["lost_bytes_repaired"] == 1
+
+
+def test_unrepairable_runs_are_kept_and_counted(cleaned: dict[str, tuple[str, dict]]) -> None:
+    """Ambiguous lost-byte runs stay in the text (nothing invented) and are counted."""
+    from ingest.repair import damaged_spans
+
+    text, meta = cleaned["seed"]
+    assert "第一??圩印" in text  # 扣子 or 袍子 or …: ten readings, none chosen
+    spans = [text[a:b] for a, b in damaged_spans(text, True)]
+    assert meta["damaged_runs"] == len(spans) >= 3
+    assert any("圩印" in s for s in spans) and any("体现新" in s for s in spans)
+    text, meta = cleaned["n0011"]
+    assert "汇报??委3个巡察组" in text  # the stray pinyin ``h`` of 縣(xiàn) is gone, the loss stays marked
+    assert "h委" not in text and meta["damaged_runs"] >= 1
+
+
+def test_no_damage_reported_in_clean_notices(cleaned: dict[str, tuple[str, dict]]) -> None:
+    """Real question marks (n0013 ``有没有故态复萌?``, n0281's title) are no damage."""
+    damaged = {doc_id for doc_id, (_, meta) in cleaned.items() if meta["damaged_runs"]}
+    assert damaged == {"n0011", "n0072", "n0157", "n0200", "seed"}
+    from ingest.repair import is_damaged
+
+    assert not is_damaged("宿迁市委巡察工作该如何做?张爱军提出最新要求")
+    assert is_damaged("汇报??委3个巡察组") and is_damaged("h委3个巡察组", garbled=True)

@@ -193,7 +193,7 @@ def test_classifier_agrees_with_the_corpus_labels(raws: dict[str, RawDocument], 
 
 def test_every_document_has_well_formed_metadata(metas: dict[str, dict]) -> None:
     for doc_id, meta in metas.items():
-        assert set(meta) == {"title", "org", "inspected_unit", "date", "signed_date", "kind"}, doc_id
+        assert set(meta) - {"given_title"} == {"title", "org", "inspected_unit", "date", "signed_date", "kind"}, doc_id
         assert meta["title"], doc_id
         assert meta["kind"] in KINDS, doc_id
         for key in ("date", "signed_date"):
@@ -202,4 +202,42 @@ def test_every_document_has_well_formed_metadata(metas: dict[str, dict]) -> None
 
 
 def test_titles_are_repaired(metas: dict[str, dict]) -> None:
-    assert metas["n0004"]["title"].startswith("根据中央的统一部署,中央巡视组第二轮巡视工作")
+    assert metas["n0004"]["given_title"].startswith("根据中央的统一部署,中央巡视组第二轮巡视工作")
+
+
+# ---------------------------------------------------------------- titles that are sentences
+
+
+def test_sentence_titles_get_a_derived_title(raws: dict[str, RawDocument], metas: dict[str, dict]) -> None:
+    """n0001 and n0004 carry a sentence of their text as JSONL title; a title is derived, the given one kept."""
+    from ingest.metadata import is_sentence_title
+
+    assert is_sentence_title(raws["n0001"].title) and is_sentence_title(raws["n0004"].title)
+    assert metas["n0001"]["title"] == "十二届区委第二轮巡察的整改进展情况报告"
+    assert metas["n0001"]["given_title"].startswith("按照《中国共产党巡视工作条例》有关规定")
+    assert metas["n0004"]["title"] == "中央巡视组第二轮巡视工作从去年10月底开始"
+    assert metas["n0004"]["given_title"].startswith("根据中央的统一部署")
+    titled = [d for d, m in metas.items() if "given_title" in m]
+    assert sorted(titled) == ["n0001", "n0004"]  # headlines such as n0161 ``巡视“回头看”,看出啥变化`` stay
+
+
+def test_own_notice_title_line_is_preferred() -> None:
+    """A notice whose text carries its 关于…的通报 line gets that line as title (the seed's own line)."""
+    from ingest.metadata import derive_title
+
+    text, _ = clean(next(iter(load_paths([SEED]))))
+    assert derive_title(text) == "中共张家界市委宣传部关于巡察整改进展情况的通报"
+
+
+def test_no_damaged_run_in_any_title_or_heading(raws: dict[str, RawDocument]) -> None:
+    from ingest.prepare import prepare
+    from ingest.repair import is_damaged
+
+    for doc_id in ("seed", "n0011", "n0072", "n0157", "n0200"):
+        doc = prepare(raws[doc_id])
+        garbled = doc.meta["garbled"]
+        assert not is_damaged(doc.title, garbled), (doc_id, doc.title)
+        for section in doc.sections:
+            assert not is_damaged(section.heading, garbled), (doc_id, section.heading)
+        for finding in doc.findings:
+            assert not is_damaged(finding.heading, garbled), (doc_id, finding.heading)

@@ -201,7 +201,8 @@ def test_document_figures_n0001() -> None:
 def test_document_figures_other_wordings() -> None:
     assert parsed("n0026")[1].figures == {"problems": 1157, "completed": 1148, "rate": "99%"}
     # "梳理出4大类14个具体问题35个子项问题,明确156项整改任务…132项整改任务已完成或基本完成,24项整改任务正在持续推进"
-    assert parsed("n0101")[1].figures == {"problems": 14, "completed": 132, "in_progress": 24, "tasks": 156}
+    # 132项整改任务已完成…24项整改任务正在持续推进: counts of tasks, not of the 14 problems
+    assert parsed("n0101")[1].figures == {"problems": 14, "tasks_completed": 132, "tasks_in_progress": 24, "tasks": 156}
     assert parsed("n0249")[1].figures == {"problems": 32}  # "指出了4个方面32个问题"
     assert parsed("seed")[1].figures == {}
 
@@ -240,3 +241,80 @@ def test_corpus_findings_are_consistent() -> None:
         with_findings += bool(s.findings)
     # seed + the notices whose excerpt reaches the problem-by-problem part
     assert with_findings >= 5
+
+
+# Every notice of the shared corpus that states completion counts, with the counts
+# its text states (read off the text; the quoted wording is the evidence).
+STATED_FIGURES = {
+    # 巡察反馈的697个问题,完成整改688个,…持续整改问题4个,未完成5个,总体完成率98.71%
+    "n0001": {"problems": 697, "completed": 688, "in_progress": 4, "not_completed": 5, "rate": "98.71%"},
+    # 前六轮反馈的1157个问题,已完成整改1148个,完成率达99%
+    "n0026": {"problems": 1157, "completed": 1148, "rate": "99%"},
+    # 《审计工作报告》反映的400个问题,已完成整改336个
+    "n0088": {"problems": 400, "completed": 336},
+    # 明确156项整改任务…132项整改任务已完成或基本完成,24项整改任务正在持续推进
+    "n0101": {"problems": 14, "tasks": 156, "tasks_completed": 132, "tasks_in_progress": 24},
+    # 26个具体问题、29项整改措施已完成: 29 measures done, not 29 of 26 problems
+    "n0110": {"problems": 26, "tasks_completed": 29},
+    # 发现…等方面问题199条,已整改92条
+    "n0143": {"problems": 199, "completed": 92},
+    # 反馈的问题已经整改销号14个
+    "n0145": {"completed": 14},
+}
+#: Texts that mention 已完成/整改 with a number that is no completion count of problems.
+NOT_COMPLETION = {
+    "n0005": "36个问题整改不够到位",  # problems whose rectification falls short, not problems fed back
+    "n0066": "已经进驻了23个",
+    "n0295": "220个村级党组织,已完成153个",  # village coverage
+}
+
+
+@cache
+def cleaned_texts() -> dict[str, str]:
+    from ingest.clean import clean
+    from ingest.records import RawDocument
+
+    with NOTICES.open(encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return {row["id"]: clean(RawDocument(row["id"], row["text"], "x"))[0] for row in rows}
+
+
+@pytest.mark.parametrize("doc_id", sorted(STATED_FIGURES))
+def test_completion_figures_are_the_ones_the_text_states(doc_id: str) -> None:
+    from ingest.structure import document_figures
+
+    figures = document_figures(cleaned_texts()[doc_id])
+    expected = STATED_FIGURES[doc_id]
+    assert {k: v for k, v in figures.items() if k in _COMPLETION_KEYS or k == "problems"} == {
+        k: v for k, v in expected.items() if k in _COMPLETION_KEYS or k == "problems"
+    }
+    for key, value in figures.items():  # every number shown is written in the text
+        assert str(value).rstrip("%") in cleaned_texts()[doc_id], (doc_id, key, value)
+
+
+_COMPLETION_KEYS = {"completed", "in_progress", "not_completed", "tasks_completed", "tasks_in_progress", "rate"}
+
+
+def test_every_notice_stating_completion_counts_is_checked() -> None:
+    """Found by grep over the whole corpus: each notice saying 已完成整改N / N项…已完成 is in the table."""
+    import re
+
+    stated = re.compile(
+        r"(?:完成整改|整改完成|整改到位|整改销号|已整改)\s*\d+\s*[个项条件]|\d+\s*[个项条件]\S{0,6}已完成"
+    )
+    found = {doc_id for doc_id, text in cleaned_texts().items() if stated.search(text)}
+    assert found <= set(STATED_FIGURES) | set(NOT_COMPLETION), found - set(STATED_FIGURES) - set(NOT_COMPLETION)
+    for doc_id in NOT_COMPLETION:
+        figures = parse_structure(cleaned_texts()[doc_id], doc_id).figures
+        assert not _COMPLETION_KEYS & set(figures) and "problems" not in figures, (doc_id, figures)
+
+
+def test_completed_count_is_the_number_after_the_verb() -> None:
+    """The issue's report (``已完成整改16个`` shown as ``completed 18``): the count stated as done wins."""
+    from ingest.structure import document_figures
+
+    assert document_figures("已完成整改16个")["completed"] == 16
+    # a total written before the verb is the total, not the completed count
+    assert document_figures("共18个问题已完成整改16个")["completed"] == 16
+    figures = document_figures("制定18项整改措施已完成16项")
+    assert figures["tasks"] == 18 and figures["tasks_completed"] == 16
