@@ -5,10 +5,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INDEX ?= data/index
 STAMP := $(VENV)/.installed
+# Stamps: `make ask` / `make run` redo the model set-up or the ingest only when what they
+# read changed (requirements, the set-up script, the sample corpus, the ingest code).
+# The index stamp lives inside the index folder, so deleting the index re-ingests.
+STAMPS := data/.stamps
+MODEL_STAMP := $(STAMPS)/model
+INDEX_STAMP := $(INDEX)/.ingested-corpus
+CORPUS_FILES := $(shell find corpus -type f 2>/dev/null)
+INGEST_CODE := $(wildcard ingest/*.py index/store.py index/keyword.py index/tokenize.py)
 
 .PHONY: setup model browser index run ask test lint bench clean
 
-setup: $(STAMP) model  ## venv + pinned requirements + the offline default model (idempotent)
+setup: $(STAMP) $(MODEL_STAMP)  ## venv + pinned requirements + the offline default model (idempotent)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,14 +24,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
-model: $(STAMP)
+model: $(MODEL_STAMP)
+
+$(MODEL_STAMP): $(STAMP) ingest/model_setup.py
 	$(PY) -m ingest.model_setup
+	@mkdir -p $(STAMPS) && touch $@
+
 
 browser:  ## headless Chromium from Debian's packages, for the end-to-end test
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null)
 
-index: setup
+index: $(INDEX_STAMP)
+
+$(INDEX_STAMP): $(STAMP) $(MODEL_STAMP) $(CORPUS_FILES) $(INGEST_CODE)
 	$(PY) -m ingest corpus --index $(INDEX)
+	@touch $@
 
 run: index
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 -- --index $(INDEX)

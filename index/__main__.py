@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.config import DEFAULT_INDEX_DIR
 
-from .errors import IndexError_
+from .errors import IndexError_, error_line
 from .filters import Filters
 
 
@@ -50,9 +50,9 @@ def _query_lines(path: Path) -> list[dict]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise IndexError_(f"{path}:{number}: not a JSON line ({exc.msg})") from exc
+                raise IndexError_(f"{path}:{number}: 不是一行 JSON / not a JSON line ({exc.msg})") from exc
             if "query" not in row:
-                raise IndexError_(f"{path}:{number}: no \"query\" field")
+                raise IndexError_(f"{path}:{number}: 缺少 \"query\" 字段 / no \"query\" field")
             rows.append(row)
     return rows
 
@@ -71,7 +71,10 @@ def cmd_doc(args: argparse.Namespace) -> int:
     data = store.load(args.index, vectors=False)
     doc = data.documents.get(args.doc_id)
     if doc is None:
-        raise NotFound(f"no document {args.doc_id!r} in {args.index} ({len(data.documents)} documents)")
+        raise NotFound(
+            f"索引中没有编号为 {args.doc_id!r} 的通报（共 {len(data.documents)} 篇）/ "
+            f"no document {args.doc_id!r} in {args.index} ({len(data.documents)} documents)"
+        )
     out = {
         "doc_id": doc.doc_id, "title": doc.title, "url": doc.url, "org": doc.org, "date": doc.date,
         "signed_date": doc.signed_date, "kind": doc.kind, "inspected_unit": doc.inspected_unit,
@@ -166,7 +169,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         questions = load_questions(args.questions)
     except (OSError, ValueError) as exc:
-        raise IndexError_(f"cannot read questions: {exc}") from exc
+        raise IndexError_(f"无法读取问题文件 / cannot read questions: {exc}") from exc
     from .related import related_documents
 
     searcher = _searcher(args)
@@ -234,12 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("search", "ask") and not args.queries and args.query is None:
         parser.error(f"{args.command}: give a QUERY or --queries FILE")
     if getattr(args, "queries", None) is not None and not args.queries.is_file():
-        print(f"error: no such query file: {args.queries}", file=sys.stderr)
+        print(f"error: 查询文件不存在 / no such query file: {args.queries}", file=sys.stderr)
         return 2
     try:
         return args.func(args)
     except IndexError_ as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

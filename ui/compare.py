@@ -7,6 +7,8 @@ draws the pairs and the leftovers, and exports them as CSV.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping
 
 import streamlit as st
@@ -33,6 +35,13 @@ RECTIFICATION = "rectification_progress"
 UNIT_CHOICES = {"auto": "自动", "finding": "按问题", "passage": "按段落"}
 #: What each side's units are, as :func:`index.compare.compare` reports them (``unit_a``/``unit_b``).
 SIDE_NAMES = {"finding": "编号问题", "item": "正文中列出的问题", "passage": "段落"}
+NO_PAIRS_HINT = (
+    "没有相似度达到阈值的配对：这两篇通报没有说到同一个问题。可以试试：\n"
+    "1. 换一篇同类通报作对比（例如两篇都是整改进展通报，或都是巡察反馈）；\n"
+    "2. 在“共性问题”页找与通报 A 归入同一类问题的通报，再回来对比；\n"
+    "3. 在“对比设置”中把相似度阈值调低（如 0.94），会配出更多、但更牵强的对；\n"
+    "4. 对比单位改为“按段落”，比较两篇的正文段落。"
+)
 CSV_COLUMNS = ("结果", "相似度", "A编号", "A标签", "A问题", "A整改措施", "A状态",
                "B编号", "B标签", "B问题", "B整改措施", "B状态")
 
@@ -58,6 +67,7 @@ CSS = """<style>
 .ns-bar{width:100%;height:.4rem;background:rgba(128,128,128,.2);border-radius:.2rem;margin:.2rem 0}
 .ns-bar span{display:block;height:100%;background:#52c41a;border-radius:.2rem}
 .ns-diff{color:#ad4e00;font-weight:600}
+.ns-why{grid-column:1/-1;font-size:.84rem;opacity:.85}
 .ns-links{margin-top:.25rem;font-size:.8rem}
 .ns-links a{text-decoration:none;margin-right:.6rem}
 @media (max-width:640px){
@@ -204,12 +214,47 @@ def _summary(result: Mapping) -> None:
     sides = (f"A 为{SIDE_NAMES.get(result['unit_a'], result['unit_a'])}，"
              f"B 为{SIDE_NAMES.get(result['unit_b'], result['unit_b'])}")
     st.caption(f"对比单位：{mode}（{sides}）· 相似度阈值 {result['threshold']:.3f}。"
-               "每条最多与对方一条配对，相似度低于阈值的不配对，列入“仅 A 有”“仅 B 有”。")
+               "两条问题的语义相似度达到阈值才配成一对（每条最多配一条），每对下方写出两者的共同用语；"
+               "相似度低于阈值的不配对，列入“仅 A 有”“仅 B 有”。")
     left, right = st.columns(2)
     left.button("阅读通报 A", key="cmp_open_a", on_click=open_notice, args=(result["doc_a"]["doc_id"],),
                 icon=":material/article:")
     right.button("阅读通报 B", key="cmp_open_b", on_click=open_notice, args=(result["doc_b"]["doc_id"],),
                  icon=":material/article:")
+
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+#: Wording every problem statement of this genre uses: shown as shared wording it would explain nothing.
+_GENERIC = frozenset(("不到位", "不够", "存在", "问题", "落实", "工作", "不严格", "不规范", "方面", "有的", "到位",
+                      "不力", "不足", "不够到位", "执行", "加强"))
+
+
+def statement(unit: Mapping) -> str:
+    """The words a unit states its problem in (problem, else heading, else text)."""
+    return str(unit.get("problem") or unit.get("heading") or unit.get("text") or "")
+
+
+def shared_wording(a: str, b: str, limit: int = 4) -> list[str]:
+    """Wording two statements share: their common runs of two or more Han characters, longest first.
+
+    The runs come from :class:`difflib.SequenceMatcher` (matching blocks);
+    runs that every statement of this genre uses (``不到位``) are left out.
+    """
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    runs: list[str] = []
+    for block in matcher.get_matching_blocks():
+        for run in _HAN_RUN.findall(a[block.a: block.a + block.size]):
+            if run not in _GENERIC and run not in runs and not any(run in r for r in runs):
+                runs.append(run)
+    return sorted(runs, key=len, reverse=True)[:limit]
+
+
+def why_paired(a: Mapping, b: Mapping, similarity: float) -> str:
+    """Plain words on why two units were paired: the wording they share, or that the meaning is close."""
+    words = shared_wording(statement(a), statement(b))
+    if words:
+        return "共同用语：" + "、".join(f"“{w}”" for w in words)
+    return f"用词不同、意思相近（语义相似度 {similarity:.1%}）"
 
 
 def _status_html(status: str, differs: bool) -> str:
@@ -269,6 +314,7 @@ def _pair_html(pair: Mapping) -> str:
         f'<div class="ns-sim"><b>{sim:.1%}</b><div class="ns-bar"><span style="width:{width:.1f}%"></span></div>'
         f"相似度{note}</div>"
         f'<div class="ns-side ns-side-b"><span class="ns-tag ns-tag-b">B</span>{unit_html(b, differs)}</div>'
+        f'<div class="ns-why">配对原因：{highlight.esc(why_paired(a, b, sim))}</div>'
         "</div>"
     )
 
@@ -277,7 +323,7 @@ def _pairs(result: Mapping) -> None:
     """The aligned pairs, in the order of notice A."""
     st.subheader(f"两篇都有（{len(result['pairs'])} 对）")
     if not result["pairs"]:
-        st.caption("没有相似度达到阈值的配对：两篇通报没有共同的问题（可在“对比设置”中调低阈值）。")
+        st.info(NO_PAIRS_HINT)
         return
     st.html("".join(_pair_html(p) for p in result["pairs"]))
 

@@ -12,6 +12,17 @@ from . import highlight, state
 KEY_DOC = "doc_id"
 KEY_FOCUS = "focus"
 KEY_ORIGINAL = "show_original"
+#: Chinese names of the completion counts a notice states (``Document.figures``), in display order.
+FIGURE_NAMES = {
+    "problems": "通报所述问题数",
+    "completed": "已完成整改（个）",
+    "in_progress": "正在整改（个）",
+    "not_completed": "未完成整改（个）",
+    "tasks": "整改任务/措施（项）",
+    "tasks_completed": "已完成的整改任务/措施（项）",
+    "tasks_in_progress": "推进中的整改任务/措施（项）",
+    "rate": "完成率",
+}
 FOCUS_ID = "ns-focus"
 #: Our own script (no notice text in it): bring the passage found by the search into view.
 SCROLL_TO_FOCUS = f"""<script>
@@ -95,12 +106,33 @@ def _metadata(doc: Document) -> list[tuple[str, str]]:
         ("被巡察单位", esc(doc.inspected_unit)),
         ("发布日期", esc(doc.date)),
         ("落款日期", esc(doc.signed_date)),
-        ("问题数", esc(len(doc.findings)) if doc.findings else ""),
+        ("本页列出的问题条目", esc(len(doc.findings)) if doc.findings else ""),
+    ]
+    rows += figure_rows(doc)
+    damaged = int((doc.meta or {}).get("damaged_runs") or 0)
+    rows += [
         ("乱码修复", esc(repaired)),
+        ("未能修复的乱码", esc(f"{damaged} 处（抓取时丢失字节，原样保留，不用作标题或答案）") if damaged else ""),
+        ("原标题", esc((doc.meta or {}).get("given_title", ""))),
         ("来源", highlight.link(doc.url, doc.url) or esc(doc.url)),
         ("编号", esc(doc.doc_id)),
     ]
-    rows += [(str(key), esc(value)) for key, value in (doc.figures or {}).items() if value not in ("", None)]
+    return rows
+
+
+def figure_rows(doc: Document) -> list[tuple[str, str]]:
+    """The completion counts the notice's text states, with Chinese labels (unknown keys left out).
+
+    When the notice states how many problems it received and the page lists
+    another number of findings, a note says which is which.
+    """
+    figures = doc.figures or {}
+    rows = [(name, highlight.esc(figures[key])) for key, name in FIGURE_NAMES.items()
+            if figures.get(key) not in ("", None)]
+    stated = figures.get("problems")
+    if stated and doc.findings and int(stated) != len(doc.findings):
+        note = f"通报称共有 {stated} 个问题；正文逐条列出并识别出 {len(doc.findings)} 条。"
+        rows.append(("说明", highlight.esc(note)))
     return rows
 
 

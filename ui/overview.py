@@ -20,12 +20,16 @@ def render(ctx: state.Context) -> None:
     counts = state.facets(str(engine.root.resolve()), engine.generation)
     manifest_counts = engine.manifest.get("counts", {})
     repaired = [d for d in docs.values() if d.repaired]
+    damaged = [d for d in docs.values() if (d.meta or {}).get("damaged_runs")]
 
     left, right = st.columns(2)
     left.metric("通报", len(docs))
     right.metric("段落", manifest_counts.get("chunks", len(engine.searcher.chunks)))
     left.metric("问题条目", manifest_counts.get("findings", sum(len(d.findings) for d in docs.values())))
     right.metric("乱码已修复", len(repaired))
+    left.metric("未能修复的乱码", f"{sum(int(d.meta['damaged_runs']) for d in damaged)} 处",
+                help="抓取时丢失字节留下的乱码片段（如“初审?扑]”）：无法确定原字的保留原样，"
+                     "不会用作标题、小标题或答案。")
 
     st.subheader("按类型")
     order = [k for k in KINDS if counts.kinds.get(k)] + sorted(k for k in counts.kinds if k not in KINDS)
@@ -54,6 +58,13 @@ def render(ctx: state.Context) -> None:
     st.caption("这些通报抓取时是拼音夹注或繁体乱码，已自动修复为简体；在“阅读通报”中可切换查看原文。")
     if repaired:
         rows = [{"标题": d.title, "机构": d.org, "日期": d.date or d.signed_date, "编号": d.doc_id} for d in repaired]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    rebuilt = sum(int((d.meta or {}).get("lost_bytes_repaired") or 0) for d in docs.values())
+    st.subheader(f"未能修复的乱码（{len(damaged)} 篇通报，{sum(int(d.meta['damaged_runs']) for d in damaged)} 处）")
+    st.caption("抓取时丢失了字节的片段。能确定原字的已还原"
+               f"（共 {rebuilt} 处）；其余保留原样以便核对，但不会出现在标题、小标题或简短答案中。")
+    if damaged:
+        rows = [{"标题": d.title, "未修复处数": int(d.meta["damaged_runs"]), "编号": d.doc_id} for d in damaged]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
     created = engine.manifest.get("created", "")

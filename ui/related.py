@@ -18,7 +18,7 @@ from index.filters import KIND_NAMES, Filters
 from index.related import related, resolve_query
 
 from . import export, filters, highlight, state
-from .compare import open_compare
+from .compare import open_compare, shared_wording
 from .notice import open_notice
 
 KEY_QUERY = "rel_query"
@@ -98,14 +98,15 @@ def render(ctx: state.Context) -> None:
         return
     _show_query(engine, query)
     if not entries:
-        st.info(filters.empty_message(f))
+        st.info(filters.empty_message(f) + "\n\n也可以换一种说法描述问题（如“财务管理不规范”），"
+                "或从“阅读通报”的问题清单点“同类问题”。")
         return
     st.subheader(f"其他通报中的同类问题（{len(entries)} 篇）")
     st.caption("按相似程度排列，每篇通报列出最相近的问题或段落；绿色百分比为语义相似度。")
     st.download_button("导出结果（CSV）", related_csv(entries), file_name="同类问题.csv", mime="text/csv",
                        key="rel_csv", icon=":material/download:")
     for rank, entry in enumerate(entries, 1):
-        st.html(entry_card(entry, rank))
+        st.html(entry_card(entry, rank, str(query.get("text") or "")))
         left, right = st.columns(2)
         left.button("阅读全文", key=f"rel_open_{rank}_{entry['doc_id']}", on_click=open_notice,
                     args=(entry["doc_id"],), icon=":material/article:")
@@ -126,7 +127,7 @@ def _show_query(engine: state.Engine, query: Mapping) -> None:
               icon=":material/article:")
 
 
-def _match_html(match: Mapping) -> str:
+def _match_html(match: Mapping, query_text: str = "") -> str:
     """One best match: a finding (label, heading, problem, measures) or a passage (section, text)."""
     esc = highlight.esc
     head = " ".join(p for p in (match.get("label"), match.get("heading")) if p) or match.get("section") or "段落"
@@ -136,17 +137,24 @@ def _match_html(match: Mapping) -> str:
         lines.append(esc(match["text"]))
     if match.get("measures"):
         lines.append(f"整改措施：{esc(match['measures'])}")
+    words = shared_wording(str(query_text), " ".join(str(match.get(k) or "") for k in ("heading", "text")))
+    if query_text:
+        lines.append("相关原因：" + ("共同用语 " + "、".join(f"“{esc(w)}”" for w in words) if words
+                                    else "用词不同、意思相近"))
     body = "".join(f'<div class="ns-match-line">{line}</div>' for line in lines)
     return f'<li><span class="ns-match-head">{esc(head)}</span>{sim}{body}</li>'
 
 
-def entry_card(entry: Mapping, rank: int) -> str:
-    """One related notice: title, kind · organisation · date · id · source, its best matches."""
+def entry_card(entry: Mapping, rank: int, query_text: str = "") -> str:
+    """One related notice: title, kind · organisation · date · id · source, its best matches.
+
+    With ``query_text`` each match also says what wording it shares with the query.
+    """
     kind = entry.get("kind") or ""
     meta = highlight.meta_line(KIND_NAMES.get(kind, kind), entry.get("org") or "", entry.get("date") or "",
                                f"编号 {entry['doc_id']}")
     source = highlight.link(entry.get("url"))
-    matches = "".join(_match_html(m) for m in entry.get("matches") or [])
+    matches = "".join(_match_html(m, query_text) for m in entry.get("matches") or [])
     return (
         '<div class="ns-hit">'
         f'<div class="ns-title">{rank}. {highlight.esc(entry.get("title") or entry["doc_id"])}</div>'

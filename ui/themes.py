@@ -14,7 +14,7 @@ import streamlit as st
 
 from index.errors import IndexError_
 from index.findings import NoFindings
-from index.themes import themes
+from index.themes import THRESHOLD, themes
 
 from . import export, highlight, state
 from .related import notice_href, related_href
@@ -59,11 +59,15 @@ def render(ctx: state.Context) -> None:
         st.error(f"无法归纳共性问题：{exc}")
         return
     if not groups:
-        st.info(f"没有在 {min_notices} 篇以上通报中都出现的问题。")
+        st.info(f"没有在 {min_notices} 篇以上通报中都出现的问题。可以试试：\n"
+                "1. 把“至少出现在几篇通报中”调到 2；\n"
+                "2. 导入更多列有问题的通报（巡察反馈、整改进展情况的通报），进驻公告等不列问题的通报不参与归类；\n"
+                "3. 在“同类问题”页输入一个具体问题，逐篇查找相近的说法。")
         return
     notices = {d for g in groups for d in g["doc_ids"]}
     st.caption(f"从各通报列出的问题中归纳出 {len(groups)} 类共性问题，涉及 {len(notices)} 篇通报；"
-               "按涉及的通报数排列。关键词是这一类问题特有的词语。")
+               f"按涉及的通报数排列。同一类中的问题两两语义相近（平均相似度不低于 {THRESHOLD:.0%}），"
+               "每类下方写出它们共同的用语；关键词是这一类问题特有的词语。")
     st.download_button("导出共性问题（CSV）", themes_csv(groups), file_name="共性问题.csv", mime="text/csv",
                        key="th_csv", icon=":material/download:")
     _chart(groups)
@@ -92,6 +96,23 @@ def _chart(groups: Sequence[Mapping]) -> None:
     st.caption("每条横条是一类共性问题涉及的通报数，颜色表示通报的发布年份。")
 
 
+def _member_statement(member: Mapping) -> str:
+    return " ".join(str(p) for p in (member.get("heading"), member.get("text")) if p)
+
+
+def group_reason(group: Mapping) -> str:
+    """Plain words on why the members form a group: the wording two or more of them share."""
+    statements = [_member_statement(m) for m in group["members"]]
+    shared = []
+    for word in group["keywords"]:
+        count = sum(word in s for s in statements)
+        if count >= 2:
+            shared.append(f"“{word}”（{count} 条）")
+    if shared:
+        return "归为一类的原因：这些问题的表述都说到 " + "、".join(shared) + "，且语义相近。"
+    return f"归为一类的原因：用词不同、意思相近（组内平均语义相似度不低于 {THRESHOLD:.0%}）。"
+
+
 def _group(group: Mapping) -> None:
     """A group's card (label, keywords, counts, years) and an expander listing its members."""
     esc = highlight.esc
@@ -104,6 +125,7 @@ def _group(group: Mapping) -> None:
         f'<div class="ns-counts"><b>{esc(group["count_notices"])}</b> 篇通报 · '
         f'<b>{esc(group["count_orgs"])}</b> 个机构 · <b>{esc(group["count_members"])}</b> 条问题</div>'
         f'<div class="ns-meta">年份：{years}</div>'
+        f'<div class="ns-why">{esc(group_reason(group))}</div>'
         "</div>"
     )
     with st.expander(f"查看第 {group['theme']} 类的 {group['count_members']} 条问题及其通报"):

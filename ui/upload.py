@@ -22,6 +22,31 @@ ACCEPTED = ("txt", "md", "html", "htm", "pdf", "docx", "jsonl")
 MAX_MB = 20
 KEY_FILES = "uploads"
 KEY_RESULT = "upload_result"
+KEY_REMOVE = "remove_doc"
+KEY_REMOVE_PENDING = "remove_pending"
+KEY_REMOVE_RESULT = "remove_result"
+
+#: Streamlit 1.67 writes the uploader's own words in English in its JavaScript
+#: (``Upload``, ``20MB per file • TXT, …``, ``Drag and drop files here``) and has no
+#: locale setting or parameter for them (checked in
+#: ``streamlit/static/static/js/FileUploader.*.js``); its documented way to
+#: restyle a widget is CSS on the element's ``data-testid``.  So the English
+#: text is hidden and the Chinese drawn in its place with ``::after``.
+UPLOAD_BUTTON_TEXT = "选择文件"
+UPLOAD_HINT_TEXT = f"拖放文件到这里，或点击“{UPLOAD_BUTTON_TEXT}”；每个文件不超过 {MAX_MB} MB"
+UPLOADER_CSS = f"""<style>
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] span,
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] p{{display:none}}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after{{
+  content:"{UPLOAD_BUTTON_TEXT}";font-size:1rem}}
+[data-testid="stFileUploaderDropzoneInstructions"] *{{font-size:0 !important;line-height:0}}
+[data-testid="stFileUploaderDropzoneInstructions"]::after{{
+  content:"{UPLOAD_HINT_TEXT}";font-size:.85rem;opacity:.75}}
+[data-testid="stFileUploaderDropzone"] [data-testid="stFileUploaderDropzoneInput"] ~ div:not(:has(button)) *{{
+  font-size:0 !important}}
+[data-testid="stFileUploaderDropzone"] [data-testid="stFileUploaderDropzoneInput"] ~ div:not(:has(button))::after{{
+  content:"松开鼠标即可上传";font-size:1rem}}
+</style>"""
 
 STATUS_NAMES = {
     "indexed": "已索引",
@@ -142,7 +167,8 @@ def ingest_files(files: Sequence[Uploaded], root: Path) -> UploadResult:
 
 
 def render(ctx: state.Context) -> None:
-    """Uploader, import button, per-file result table."""
+    """Uploader, import button, per-file result table; removal of a notice with confirmation."""
+    st.html(UPLOADER_CSS)
     st.markdown(
         f"支持的文件类型：{'、'.join('.' + e for e in ACCEPTED)}；单个文件不超过 **{MAX_MB} MB**。"
         "JSONL 每行一篇通报（字段 id、title、url、text…）。相同内容的通报只索引一次。"
@@ -151,8 +177,10 @@ def render(ctx: state.Context) -> None:
         st.caption(f"导入到：`{ctx.root}`（将新建索引）")
     else:
         st.caption(f"导入到：`{ctx.root}`")
-    files = st.file_uploader("选择通报文件", type=list(ACCEPTED), accept_multiple_files=True, key=KEY_FILES,
-                             help=f"可一次选择多个文件，每个不超过 {MAX_MB} MB。")
+    files = st.file_uploader("选择通报文件（可多选，也可拖放到下框中）", type=list(ACCEPTED),
+                             accept_multiple_files=True, key=KEY_FILES,
+                             help=f"可一次选择多个文件，每个不超过 {MAX_MB} MB；"
+                                  f"类型：{'、'.join(e.upper() for e in ACCEPTED)}。")
     if st.button("导入到索引", type="primary", disabled=not files, icon=":material/upload:"):
         result = ingest_files(files or [], ctx.root)
         st.session_state[KEY_RESULT] = result
@@ -160,6 +188,60 @@ def render(ctx: state.Context) -> None:
             state.clear_caches()
             st.rerun()  # reload the new generation everywhere (sidebar counts, search)
     _show(st.session_state.get(KEY_RESULT))
+    if ctx.engine is not None:
+        _removal(ctx)
+
+
+def remove_notice(root: Path, doc_id: str) -> str:
+    """Take ``doc_id`` out of the index at ``root`` (as ``python -m ingest --remove``); a one-line outcome."""
+    from ingest.pipeline import ingest  # imported here: it pulls in the whole ingest stack
+
+    try:
+        report = ingest([], root, remove=[doc_id], progress=False)
+    except IndexError_ as exc:
+        return f"删除失败：{exc}"
+    if doc_id in report.not_found:
+        return f"索引中没有编号为 {doc_id} 的通报，未作改动。"
+    remaining = (report.counts or {}).get("documents")
+    return f"已从索引中删除通报 {doc_id}。" + (f"索引现有 {remaining} 篇通报。" if remaining is not None else "")
+
+
+def _removal(ctx: state.Context) -> None:
+    """Pick a notice, ask for confirmation, then remove it."""
+    docs = ctx.engine.documents
+    st.subheader("从索引中删除通报")
+    done = st.session_state.pop(KEY_REMOVE_RESULT, "")
+    if done:
+        (st.error if done.startswith("删除失败") else st.success)(done)
+    if not docs:
+        st.caption("索引中没有通报。")
+        return
+    ids = sorted(docs, key=lambda d: (docs[d].title or d))
+    # keyed by generation: after a removal the picker starts empty on the new index
+    doc_id = st.selectbox("要删除的通报", ids, key=f"{KEY_REMOVE}-{ctx.engine.generation}", index=None,
+                          placeholder="选择一篇通报…",
+                          format_func=lambda d: f"{docs[d].title or d}（编号 {d}）",
+                          help="只从索引中删除，不会删除你电脑上的原文件；可以随时重新导入。")
+    pending = st.session_state.get(KEY_REMOVE_PENDING)
+    if doc_id is None:
+        st.session_state.pop(KEY_REMOVE_PENDING, None)
+        return
+    if pending != doc_id:
+        if st.button("删除这篇通报…", key="remove_ask", icon=":material/delete:"):
+            st.session_state[KEY_REMOVE_PENDING] = doc_id
+            st.rerun()
+        return
+    st.warning(f"确定要从索引中删除《{docs[doc_id].title or doc_id}》（编号 {doc_id}）吗？"
+               "删除后检索、对比和共性问题中都不再包含它。")
+    left, right = st.columns(2)
+    if left.button("确认删除", key="remove_confirm", type="primary", icon=":material/delete_forever:"):
+        st.session_state[KEY_REMOVE_RESULT] = remove_notice(ctx.root, doc_id)
+        st.session_state.pop(KEY_REMOVE_PENDING, None)
+        state.clear_caches()
+        st.rerun()
+    if right.button("取消", key="remove_cancel"):
+        st.session_state.pop(KEY_REMOVE_PENDING, None)
+        st.rerun()
 
 
 def _show(result: UploadResult | None) -> None:
