@@ -32,6 +32,17 @@ def shared_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index of ``corpus/``, the sample ``make run`` ingests."""
+    from ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("sample-index")
+    report = ingest([REPO / "corpus"], root, progress=False)
+    assert report.written and not report.rejected, report.rejected
+    return root
+
+
+@pytest.fixture(scope="session")
 def searcher(shared_index: Path):
     """A Searcher over :func:`shared_index` (model loaded once)."""
     from index.search import Searcher

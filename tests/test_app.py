@@ -193,6 +193,26 @@ def test_read_full_notice_from_a_result(app: AppTest, page_documents: dict[str, 
     assert at.query_params.get("doc") in ("seed", ["seed"])
 
 
+def test_notice_labels_are_chinese_and_counts_agree(app: AppTest, page_documents: dict[str, Document]) -> None:
+    """n0249 states 32 problems and lists fewer as findings: both shown, labelled as what they are."""
+    doc = page_documents["n0249"]
+    assert doc.figures["problems"] == 32
+    app.radio(key="view").set_value("notice").run()
+    at = app.selectbox(key="doc_id").set_value("n0249").run()
+    table = next(h for h in html_of(at, "ns-meta-table"))
+    labels = re.findall(r"<th>(.*?)</th>", table)
+    assert "通报所述问题数" in labels
+    assert not {"problems", "completed", "in_progress", "rate", "not_completed", "tasks"} & set(labels)
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in labels), labels
+    if doc.findings and len(doc.findings) != 32:
+        assert "本页列出的问题条目" in labels and "通报称共有 32 个问题" in table
+    at = at.selectbox(key="doc_id").set_value("n0001").run()  # completion counts, all with Chinese labels
+    table = next(h for h in html_of(at, "ns-meta-table"))
+    for label, value in (("已完成整改（个）", "688"), ("正在整改（个）", "4"), ("未完成整改（个）", "5"),
+                         ("完成率", "98.71%"), ("原标题", "按照《中国共产党巡视工作条例》")):
+        assert re.search(f"<th>{re.escape(label)}</th><td>{re.escape(value)}", table), label
+
+
 # --------------------------------------------------------------------- overview
 
 
@@ -202,6 +222,9 @@ def test_overview_counts(app: AppTest, page_documents: dict[str, Document]) -> N
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["通报"] == str(len(page_documents))
     assert metrics["乱码已修复"] == str(sum(d.repaired for d in page_documents.values()))
+    damaged = {d.doc_id: d.meta["damaged_runs"] for d in page_documents.values() if d.meta.get("damaged_runs")}
+    assert set(damaged) == {"n0011", "n0072", "n0157", "n0200", "seed"}  # the lost-byte runs left as they are
+    assert metrics["未能修复的乱码"] == f"{sum(damaged.values())} 处"
     assert len(at.get("arrow_vega_lite_chart")) >= 2 or len(at.get("vega_lite_chart")) >= 2
 
 
@@ -236,6 +259,47 @@ def test_missing_index_then_upload_creates_it(tmp_path: Path, monkeypatch: pytes
     at.radio(key="view").set_value("ask").run()
     at = ask(at, "湖南省委巡视组对多少个县市区开展常规巡视")
     assert html_of(at, "ns-answer-box")
+
+
+def test_uploader_text_is_chinese(app: AppTest) -> None:
+    """Streamlit draws ``Upload`` / ``20MB per file`` in English; the page replaces them with Chinese."""
+    at = app.radio(key="view").set_value("upload").run()
+    assert not at.exception
+    styles = [h.value for h in at.html if h.value.startswith("<style>")]
+    css = next(s for s in styles if "stFileUploaderDropzoneInstructions" in s)
+    assert f'content:"{upload.UPLOAD_BUTTON_TEXT}"' in css and f'content:"{upload.UPLOAD_HINT_TEXT}"' in css
+    assert re.search(r"[A-Za-z]{3,}", upload.UPLOAD_HINT_TEXT + upload.UPLOAD_BUTTON_TEXT) is None
+    assert at.file_uploader(key="uploads").label.startswith("选择通报文件")
+
+
+def test_remove_a_notice_from_the_page_with_confirmation(
+    page_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As ``python -m ingest --remove``: pick, ask, confirm; cancelling changes nothing."""
+    import shutil
+
+    from index import store
+
+    root = tmp_path / "index"
+    shutil.copytree(page_index, root, ignore=shutil.ignore_patterns(".lock"))
+    before = store.load(root, vectors=False).documents
+    monkeypatch.setenv(state.INDEX_ENV, str(root))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = at.radio(key="view").set_value("upload").run()
+    picker = next(s for s in at.selectbox if s.key and s.key.startswith(upload.KEY_REMOVE))
+    at = picker.set_value("n0242").run()
+    next(b for b in at.button if b.key == "remove_ask").click().run()
+    assert any("确定要从索引中删除" in w.value and "n0242" in w.value for w in at.warning)
+    next(b for b in at.button if b.key == "remove_cancel").click().run()  # cancel: nothing removed
+    assert "n0242" in store.load(root, vectors=False).documents
+    next(b for b in at.button if b.key == "remove_ask").click().run()
+    next(b for b in at.button if b.key == "remove_confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("已从索引中删除通报 n0242" in s.value for s in at.success), [s.value for s in at.success]
+    after = store.load(root, vectors=False).documents
+    assert "n0242" not in after and len(after) == len(before) - 1
+    picker = next(s for s in at.selectbox if s.key and s.key.startswith(upload.KEY_REMOVE))
+    assert "n0242" not in picker.options and picker.value is None
 
 
 # --------------------------------------------------------------------- pure helpers

@@ -74,13 +74,27 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture
 def server(page_index: Path, tmp_path: Path) -> Iterator[str]:
     """``streamlit run app.py -- --index DIR`` on a free localhost port; always stopped afterwards."""
+    yield from _serve(page_index, tmp_path)
+
+
+@pytest.fixture
+def sample_server(sample_index: Path, tmp_path: Path) -> Iterator[str]:
+    """The page on a copy of the sample corpus's index (``make run``'s corpus/; the test removes a notice)."""
+    import shutil
+
+    root = tmp_path / "sample-index"
+    shutil.copytree(sample_index, root, ignore=shutil.ignore_patterns(".lock"))
+    yield from _serve(root, tmp_path)
+
+
+def _serve(index: Path, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "streamlit.log"
     env = {k: v for k, v in os.environ.items() if k != "NOTICE_INDEX"}  # the --index argument must win
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--", "--index", str(page_index)]
+           "--server.fileWatcherType", "none", "--", "--index", str(index)]
     with log.open("w") as handle:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
@@ -121,5 +135,55 @@ def test_ask_a_question_in_chromium(server: str) -> None:
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             page.screenshot(path=str(ARTIFACTS / "browser-ask-phone.png"))
             assert overflow <= 1, f"page is {overflow}px wider than a phone screen"
+        finally:
+            browser.close()
+
+
+def test_sample_corpus_compare_uploader_and_removal_in_chromium(sample_server: str) -> None:
+    """On ``make run``'s sample: a compare with real pairs and their shared wording, the uploader
+    in Chinese, and removing a notice from the page with a confirmation."""
+    from playwright.sync_api import expect, sync_playwright
+    from sample_corpus import COMPARE_B, EXPECTED_PAIRS
+
+    from ui import upload
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 1400}, locale="zh-CN")
+            page.goto(f"{sample_server}/?view=compare&a=seed&b={COMPARE_B}", wait_until="domcontentloaded")
+            pairs = page.locator(".ns-pair")
+            expect(pairs.first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            assert pairs.count() >= len(EXPECTED_PAIRS)
+            text = page.locator(".ns-pair").all_inner_texts()
+            for label, _ in EXPECTED_PAIRS:
+                assert any(label in t for t in text), label
+            assert all("配对原因" in t for t in text)
+            page.screenshot(path=str(ARTIFACTS / "browser-sample-compare.png"), full_page=True)
+
+            page.get_by_text("导入通报", exact=True).click()
+            button = page.locator('[data-testid="stFileUploaderDropzone"] button').first
+            expect(button).to_be_visible(timeout=30_000)
+            after = page.evaluate("(el) => getComputedStyle(el, '::after').content", button.element_handle())
+            assert upload.UPLOAD_BUTTON_TEXT in after
+            hint = page.locator('[data-testid="stFileUploaderDropzoneInstructions"]').first
+            assert upload.UPLOAD_HINT_TEXT in page.evaluate(
+                "(el) => getComputedStyle(el, '::after').content", hint.element_handle())
+            shown = page.evaluate("""() => { const z = document.querySelector('[data-testid="stFileUploaderDropzone"]');
+                return Array.from(z.querySelectorAll('*')).filter(e => e.children.length === 0
+                  && e.textContent.trim() && parseFloat(getComputedStyle(e).fontSize) > 0
+                  && getComputedStyle(e).display !== 'none').map(e => e.textContent.trim()); }""")
+            assert not [t for t in shown if "Upload" in t or "per file" in t or "Drag" in t], shown
+            page.screenshot(path=str(ARTIFACTS / "browser-sample-upload.png"), full_page=True)
+
+            picker = page.get_by_role("combobox", name="要删除的通报")
+            picker.click()
+            page.keyboard.type(COMPARE_B)
+            page.keyboard.press("Enter")
+            page.get_by_role("button", name="删除这篇通报…").click()
+            expect(page.get_by_text("确定要从索引中删除")).to_be_visible(timeout=30_000)
+            page.get_by_role("button", name="确认删除").click()
+            expect(page.get_by_text(f"已从索引中删除通报 {COMPARE_B}")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         finally:
             browser.close()
