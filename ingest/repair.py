@@ -192,8 +192,9 @@ def repair_lost_bytes(text: str) -> tuple[str, int]:
 
 _LOOSE_DAMAGE = re.compile(
     rf"[\ufffd{_PRIVATE}]|\?{{2,}}|\?(?=[a-zA-Z\]}}|;!])|(?<=[a-zA-Z])\?(?={_HAN})"
-    rf"|(?<={_HAN})[\]}}](?![^\[{{]*[\[{{])"
+    rf"|(?<={_HAN})[\]}}]"  # a closing bracket glued to Han text: damage unless it closes one (checked below)
 )
+_OPENER = {"]": "[", "}": "{"}
 # In garbled text: any ``?`` touching a Han character, and a few latin letters
 # glued between Han characters (a pinyin syllable that lost its brackets).
 _GARBLED_DAMAGE = re.compile(rf"(?<={_HAN})\?|\?(?={_HAN})|(?:(?<={_HAN})|^)[a-z]{{1,6}}(?=[{_HAN[1:-1]}\d])")
@@ -212,7 +213,7 @@ def damaged_spans(text: str, garbled: bool | None = None) -> list[tuple[int, int
     """
     if garbled is None:
         garbled = is_garbled(text)
-    marks = [m.span() for m in _LOOSE_DAMAGE.finditer(text)]
+    marks = [m.span() for m in _LOOSE_DAMAGE.finditer(text) if not _closes_a_bracket(text, m.start())]
     if garbled:
         marks += [m.span() for m in _GARBLED_DAMAGE.finditer(text)]
     spans: list[tuple[int, int]] = []
@@ -228,6 +229,15 @@ def damaged_spans(text: str, garbled: bool | None = None) -> list[tuple[int, int
         else:
             spans.append((lo, hi))
     return spans
+
+
+def _closes_a_bracket(text: str, pos: int) -> bool:
+    """True when ``text[pos]`` is ``]``/``}`` closing a bracket opened earlier on its line (``[不是链接]``)."""
+    closer = text[pos]
+    if closer not in _OPENER:
+        return False
+    line = text[text.rfind("\n", 0, pos) + 1 : pos]
+    return line.count(_OPENER[closer]) > line.count(closer)
 
 
 def is_damaged(text: str, garbled: bool | None = None) -> bool:
