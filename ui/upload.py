@@ -42,9 +42,8 @@ UPLOADER_CSS = f"""<style>
 [data-testid="stFileUploaderDropzoneInstructions"] *{{font-size:0 !important;line-height:0}}
 [data-testid="stFileUploaderDropzoneInstructions"]::after{{
   content:"{UPLOAD_HINT_TEXT}";font-size:.85rem;opacity:.75}}
-[data-testid="stFileUploaderDropzone"] [data-testid="stFileUploaderDropzoneInput"] ~ div:not(:has(button)) *{{
-  font-size:0 !important}}
-[data-testid="stFileUploaderDropzone"] [data-testid="stFileUploaderDropzoneInput"] ~ div:not(:has(button))::after{{
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]):not(:has([data-testid])) *{{font-size:0 !important}}
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]):not(:has([data-testid]))::after{{
   content:"松开鼠标即可上传";font-size:1rem}}
 </style>"""
 
