@@ -52,7 +52,7 @@ class Limits:
     #: Most passages from one document (each is embedded: about 10 passages/s on 2 CPU cores).
     max_chunks: int = 1_500
     #: Most bytes a .docx may unpack to (a zip bomb is refused before parsing).
-    max_unzipped_bytes: int = 256 * 1024 * 1024
+    max_unzipped_bytes: int = 64 * 1024 * 1024
     #: Most table cells in one .docx, widest ``gridSpan`` and deepest table nesting.
     max_table_cells: int = 100_000
     max_grid_span: int = 64
