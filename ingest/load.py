@@ -374,6 +374,9 @@ def _base_meta(path: Path, fmt: str, **extra: object) -> dict:
 
 def _load_text(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
     """Plain text or Markdown: decoded as is."""
+    if len(data) > 4 * limits.max_text_chars + 4:  # no encoding spends more than 4 bytes a character
+        raise _Unreadable(f"too large: {len(data) / 2**20:.1f} MiB of text, over {limits.max_text_chars:,} "
+                          "characters (see --max-chars)")
     text, encoding = decode_bytes(data)
     fmt = "md" if path.suffix.lower() == ".md" else "txt"
     yield RawDocument(doc_id=path.stem, text=text, source=str(path), meta=_base_meta(path, fmt, encoding=encoding))
