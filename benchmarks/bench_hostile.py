@@ -10,9 +10,10 @@ numbered findings or dates, 100,000-deep HTML, a 120 MB JSONL line, 100,000
 broken JSONL lines) and ingested alone into a fresh index, each run in its own
 process under ``timeout`` so a hang cannot stall the machine; then all classes
 together with ``--notices`` real notices from ``../shared/corpus``.  Default
-limits throughout.  Prints, per run: exit code, seconds, files/s, documents
-indexed, rejections by reason, peak resident memory, and whether every real
-notice got in.
+limits throughout.  Prints, per class, the slowest files when only read,
+cleaned, parsed and chunked in this process (no embedding), then per run: exit
+code, seconds, files/s, documents indexed, rejections by reason, peak
+resident memory, and whether every real notice got in.
 """
 
 from __future__ import annotations
@@ -73,6 +74,26 @@ def run(folder: Path, index: Path, timeout: int) -> dict:
             "tracebacks": (out + err).count("Traceback"), "reasons": dict(reasons.most_common())}
 
 
+def parse_only(folder: Path) -> dict:
+    """Read, clean, parse and chunk every file of ``folder`` in this process (no embedding): per-file seconds."""
+    from ingest.config import Config, Limits
+    from ingest.load import LoadError, iter_files
+    from ingest.pipeline import _read_file
+
+    times: list[tuple[float, str, str]] = []
+    for item in iter_files([folder]):
+        if isinstance(item, LoadError):
+            continue
+        start = time.monotonic()
+        outcome = "?"
+        for result in _read_file(item.path, item.doc_id, item.shown, Config(), Limits()):
+            outcome = _reason_kind(result.reason) if isinstance(result, LoadError) else f"{len(result[1])} chunks"
+        times.append((time.monotonic() - start, Path(item.shown).name, outcome))
+    times.sort(reverse=True)
+    return {"files": len(times), "total_s": round(sum(t for t, _, _ in times), 2),
+            "slowest": [f"{name} {t:.2f}s ({what})" for t, name, what in times[:3]]}
+
+
 def _indexed(index: Path) -> set[str]:
     from index import store
 
@@ -89,6 +110,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=600, help="seconds per run before it is killed")
     parser.add_argument("--only", action="append", default=[], help="run only this class (repeatable)")
     parser.add_argument("--no-mixed", action="store_true", help="skip the run of all classes together")
+    parser.add_argument("--parse-only", action="store_true", help="only the in-process read/parse/chunk timings")
     args = parser.parse_args()
     notices = H.real_notices(SHARED / "corpus" / "notices.jsonl")
     print(f"machine: {platform.machine()}, Python {platform.python_version()}, scale {args.scale}")
@@ -97,13 +119,17 @@ def main() -> None:
         for name in args.only or list(H.CLASSES):
             folder = base / "alone" / name
             plan = H.generate(name, folder, notices, scale=args.scale)
+            print(f"\n-- {name}, parse only (default limits, no embedding): " + json.dumps(parse_only(folder),
+                                                                                      ensure_ascii=False))
+            if args.parse_only:
+                continue
             figures = run(folder, base / f"index-{name}", args.timeout)
             got = _indexed(base / f"index-{name}")
             missing = sorted(set(plan.good) - got)
             figures["real_indexed"] = f"{len(plan.good) - len(missing)}/{len(plan.good)}"
             figures["files_per_s"] = round(figures["files"] / max(figures["seconds"], 0.01), 1)
             print(f"\n== {name}: " + json.dumps(figures, ensure_ascii=False))
-        if args.no_mixed or args.only:
+        if args.no_mixed or args.only or args.parse_only:
             return
         mixed = base / "mixed"
         plans = {name: H.generate(name, mixed / name, notices, scale=args.scale) for name in H.CLASSES}

@@ -783,6 +783,15 @@ def _check_docx_zip(data: bytes, limits: Limits) -> None:
     if xml > limits.max_unzipped_bytes or total > 4 * limits.max_unzipped_bytes:
         raise _Unreadable(f"too large: the .docx unpacks to {total / 2**20:,.0f} MiB ({xml / 2**20:,.0f} MiB of XML; "
                           f"limit {limits.max_unzipped_bytes / 2**20:.0f} MiB of XML)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            body = archive.read("word/document.xml")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return  # python-docx says what is wrong
+    # counted on the bytes: parsing a table of a million cells takes minutes before any check
+    cells = body.count(b"<w:tc>") + body.count(b"<w:tc ")
+    if cells > limits.max_table_cells:
+        raise _Unreadable(f"too complex: {cells:,} table cells (limit {limits.max_table_cells:,})")
 
 
 class _TableBudget:

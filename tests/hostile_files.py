@@ -199,6 +199,8 @@ def gen_text(folder: Path, rng: random.Random, notices: list[dict], scale: int) 
     _write(folder / "labels.txt", "来源:" + "来源" * (50_000 * scale))
     plan.either += ["long_line.txt", "brackets.txt", "bracket_pinyin.txt", "findings.txt", "headings.txt",
                     "dates.txt", "spaces.txt", "labels.txt"]
+    _write(folder / "notice.txt", notice_text(notices[0]))  # a real notice beside them
+    plan.good["notice"] = notices[0]["id"]
     return plan
 
 
@@ -231,6 +233,8 @@ def gen_random(folder: Path, rng: random.Random, notices: list[dict], scale: int
     _write(folder / "zip.docx", buffer.getvalue())
     _write(folder / "shell.pdf", b"%PDF-1.4\n" + bytes(rng.randrange(256) for _ in range(3000)) + b"\n%%EOF\n")
     plan.bad += ["zip.docx", "shell.pdf"]
+    _write(folder / "notice.md", notice_text(notices[0]))  # a real notice beside them
+    plan.good["notice"] = notices[0]["id"]
     return plan
 
 
