@@ -41,19 +41,38 @@ def filters_from(args: argparse.Namespace) -> Filters:
     return Filters(kinds=tuple(args.kind), org=args.org, date_from=args.date_from, date_to=args.date_to)
 
 
+def _query_text(value: object) -> str:
+    """Query text safe to search and print: lone surrogates (from odd bytes) → U+FFFD, NUL dropped."""
+    from ingest.load import clean_str
+
+    return clean_str(str(value))
+
+
 def _query_lines(path: Path) -> list[dict]:
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise IndexError_(f"{path}:{number}: 不是一行 JSON / not a JSON line ({exc.msg})") from exc
-            if "query" not in row:
-                raise IndexError_(f"{path}:{number}: 缺少 \"query\" 字段 / no \"query\" field")
-            rows.append(row)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise IndexError_(f"{path}:{number}: 不是一行 JSON / not a JSON line ({exc.msg})") from exc
+                except RecursionError as exc:
+                    raise IndexError_(f"{path}:{number}: JSON nested too deeply") from exc
+                if not isinstance(row, dict) or "query" not in row:
+                    raise IndexError_(f"{path}:{number}: 缺少 \"query\" 字段 / no \"query\" field")
+                if not isinstance(row["query"], str):
+                    raise IndexError_(f"{path}:{number}: \"query\" is not a string")
+                row["query"] = _query_text(row["query"])
+                if isinstance(row.get("qid"), str):
+                    row["qid"] = _query_text(row["qid"])
+                rows.append(row)
+    except UnicodeDecodeError as exc:
+        raise IndexError_(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise IndexError_(f"{path}: cannot read ({exc.strerror or exc})") from exc
     return rows
 
 
@@ -236,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("search", "ask") and not args.queries and args.query is None:
         parser.error(f"{args.command}: give a QUERY or --queries FILE")
+    if args.command in ("search", "ask", "related") and args.top < 1:
+        parser.error(f"--top must be a positive number of results, got {args.top}")
+    if getattr(args, "per_doc", 0) < 0:
+        parser.error(f"--per-doc must be a positive number of passages (or 0 for no cap), got {args.per_doc}")
+    if getattr(args, "query", None) is not None:
+        args.query = _query_text(args.query)
     if getattr(args, "queries", None) is not None and not args.queries.is_file():
         print(f"error: 查询文件不存在 / no such query file: {args.queries}", file=sys.stderr)
         return 2

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from index.errors import IndexError_
 
-from .config import DEFAULT_INDEX_DIR, Config
+from .config import DEFAULT_INDEX_DIR, Config, Limits
+from .load import display_path
 from .pipeline import ingest
 
 _LABELS = {
@@ -35,12 +36,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="sentence-transformers model name or folder (new index only)")
     parser.add_argument("--rebuild", action="store_true", help="start a new index from the given files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no per-file lines")
+    defaults = Limits()
+    limits_group = parser.add_argument_group(
+        "limits per file", "a file over a limit is rejected as too large / too complex; "
+        "also settable as JSON in NOTICE_LIMITS, e.g. '{\"file_seconds\": 60}'")
+    limits_group.add_argument("--max-file-mb", type=float, metavar="MB",
+                              help=f"largest file read (default {defaults.max_file_bytes // 2**20})")
+    limits_group.add_argument("--max-line-mb", type=float, metavar="MB",
+                              help=f"largest JSONL line (default {defaults.max_line_bytes // 2**20})")
+    limits_group.add_argument("--max-chars", type=int, metavar="N",
+                              help=f"most characters of text per document (default {defaults.max_text_chars:,})")
+    limits_group.add_argument("--file-seconds", type=float, metavar="S",
+                              help=f"seconds to read, parse, chunk a document (default {defaults.file_seconds:g})")
+    limits_group.add_argument("--max-headings", type=int, metavar="N",
+                              help=f"most numbered headings per document (default {defaults.max_headings:,})")
     args = parser.parse_args(argv)
     if not args.paths and not args.remove:
         parser.error("give at least one PATH or --remove DOC_ID")
-    missing = [p for p in args.paths if not p.exists()]
+    try:
+        limits = Limits.from_env().updated(
+            max_file_bytes=int(args.max_file_mb * 2**20) if args.max_file_mb is not None else None,
+            max_line_bytes=int(args.max_line_mb * 2**20) if args.max_line_mb is not None else None,
+            max_text_chars=args.max_chars, file_seconds=args.file_seconds, max_headings=args.max_headings)
+    except ValueError as exc:
+        parser.error(str(exc))
+    missing = [p for p in args.paths if not (p.exists() or p.is_symlink())]
     for path in missing:
-        print(f"{path}: 拒绝 rejected: no such file or folder", file=sys.stderr)
+        print(f"{display_path(path)}: 拒绝 rejected: no such file or folder", file=sys.stderr)
     config = Config.for_model(args.model) if args.model else None
 
     def show(source: str, status: str, detail: str) -> None:
@@ -50,10 +72,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{source}: {_LABELS.get(status, status)}: {detail}", file=stream)
 
     try:
-        report = ingest([p for p in args.paths if p.exists()], args.index, config=config, remove=args.remove,
-                        rebuild=args.rebuild, progress=not args.quiet, on_item=show)
+        report = ingest([p for p in args.paths if p not in missing], args.index, config=config, remove=args.remove,
+                        rebuild=args.rebuild, progress=not args.quiet, on_item=show, limits=limits)
     except IndexError_ as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the index folder itself cannot be written
+        print(f"error: {display_path(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: the index is unchanged", file=sys.stderr)

@@ -25,6 +25,75 @@ FORMAT_VERSION = 1
 
 
 @dataclass
+class Limits:
+    """What one input file may cost before it is rejected (``too large`` / ``too complex``).
+
+    Not saved with an index: they decide which files get in, not what an
+    indexed document looks like.  Defaults are generous for real notices (the
+    largest real one in the shared corpus has about 13,000 characters) and
+    small enough that one hostile file cannot exhaust memory or hang a batch.
+    Set from the command line (``python -m ingest --max-file-mb …``, see
+    ``--help``) or the ``NOTICE_LIMITS`` environment variable holding a JSON
+    object of field names (``{"file_seconds": 60}``).
+    """
+
+    #: Largest file read (bytes); JSONL files are streamed and have no total limit.
+    max_file_bytes: int = 64 * 1024 * 1024
+    #: Largest JSONL line (bytes); longer lines are skipped without being read into memory.
+    max_line_bytes: int = 8 * 1024 * 1024
+    #: Largest text of one document (characters, after reading); about 100 printed pages.
+    max_text_chars: int = 200_000
+    #: Longest title kept (characters); longer titles are cut.
+    max_title_chars: int = 500
+    #: Wall-clock budget for reading, cleaning, parsing and chunking one document (seconds).
+    file_seconds: float = 30.0
+    #: Most numbered-heading candidates in one document (structure compares headings pairwise:
+    #: 1,000 take about 1 s, 3,000 about 10 s on the reference machine).
+    max_headings: int = 2_000
+    #: Most passages from one document (each is embedded: about 10 passages/s on 2 CPU cores).
+    max_chunks: int = 1_500
+    #: Most bytes a .docx may unpack to (a zip bomb is refused before parsing).
+    max_unzipped_bytes: int = 64 * 1024 * 1024
+    #: Most table cells in one .docx, widest ``gridSpan`` and deepest table nesting.
+    max_table_cells: int = 100_000
+    max_grid_span: int = 64
+    max_table_depth: int = 8
+    #: Deepest HTML element nesting (the parser and trafilatura recurse).
+    max_html_depth: int = 1_000
+    #: Rejected lines of one JSONL file reported one by one; the rest are counted in one line.
+    max_line_errors: int = 100
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """Defaults, overridden by the JSON object in ``NOTICE_LIMITS`` if set."""
+        raw = os.environ.get("NOTICE_LIMITS", "").strip()
+        if not raw:
+            return cls()
+        try:
+            values = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"NOTICE_LIMITS is not a JSON object: {exc.msg}") from exc
+        if not isinstance(values, dict):
+            raise ValueError("NOTICE_LIMITS must be a JSON object of limit names")
+        return cls().updated(**values)
+
+    def updated(self, **values: object) -> Limits:
+        """A copy with the given fields changed; unknown names and non-positive values raise ValueError."""
+        names = {f.name: f.type for f in dataclasses.fields(self)}
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise ValueError(f"unknown limit(s): {', '.join(unknown)} (known: {', '.join(names)})")
+        out = dataclasses.replace(self)
+        for key, value in values.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ValueError(f"limit {key} must be a positive number, got {value!r}")
+            setattr(out, key, float(value) if key == "file_seconds" else int(value))
+        return out
+
+
+@dataclass
 class Config:
     """Settings saved with an index.
 

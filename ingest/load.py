@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.config import DEFAULT_INDEX_DIR
+from ingest.config import DEFAULT_INDEX_DIR, Limits
 from ingest.records import RawDocument
 
 if TYPE_CHECKING:
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
 
 #: Extensions :func:`load_paths` can read.
 SUPPORTED_EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".jsonl")
-#: Files larger than this are refused rather than read into memory.
-MAX_FILE_BYTES = 200 * 1024 * 1024
+#: Files larger than this are refused rather than read into memory (the default limit).
+MAX_FILE_BYTES = Limits.max_file_bytes
 #: Folder names never walked into (besides hidden ones and index folders).
 SKIP_DIR_NAMES = frozenset({"__pycache__", "node_modules"})
 
@@ -55,64 +56,226 @@ class _Unreadable(Exception):
 LoadResult = RawDocument | LoadError
 
 
+@dataclass
+class InputFile:
+    """A file to load, the document id it gets and the name it is shown by."""
+
+    path: Path  # as the OS needs it (undecodable name bytes kept as surrogate escapes)
+    doc_id: str  # path relative to the ingested folder, without extension ('/'-separated)
+    shown: str  # the path as shown in messages (see :func:`display_path`)
+
+
+# ---------------------------------------------------------------- names
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A file name fit to print and store: never holds lone surrogates.
+
+    Names that are not valid UTF-8 (a GBK name from a Windows zip archive)
+    reach Python as surrogate escapes.  They are decoded as GB18030 when that
+    reads as Chinese (``巡察通报.txt``); otherwise the odd bytes are shown
+    escaped (``\\xff\\xfeodd.txt``).
+    """
+    text = os.fspath(path)
+    if not _SURROGATE.search(text):
+        return text
+    raw = os.fsencode(text)
+    try:
+        decoded = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        decoded = ""
+    if decoded and _reads_as_chinese(decoded, text):
+        return decoded
+    return raw.decode("utf-8", errors="backslashreplace")
+
+
+def _reads_as_chinese(decoded: str, escaped: str) -> bool:
+    """True when a GB18030 reading of the odd bytes gives common Han characters only."""
+    odd = "".join(_SURROGATE.findall(escaped))
+    gained = [ch for ch in decoded if ord(ch) >= 0x80 and ch not in escaped]
+    if not gained or len(gained) * 2 < len(odd) // 2:
+        return False
+    return all(_HAN_CHAR.match(ch) and _encodable(ch, "gb2312") for ch in gained)
+
+
+def clean_str(value: str) -> str:
+    """``value`` without lone surrogates (→ U+FFFD) and NUL characters, safe to encode as UTF-8."""
+    if _SURROGATE.search(value):
+        value = _SURROGATE.sub("\ufffd", value)
+    return value.replace("\x00", "")
+
+
+def _file_doc_id(path: Path, root: Path | None) -> str:
+    """Document id of a file: its path under ``root`` without extension, else its stem."""
+    if root is None:
+        return display_path(path.stem)
+    rel = path.relative_to(root)
+    parts = [*rel.parts[:-1], rel.stem]
+    return "/".join(display_path(part) for part in parts)
+
+
 # ---------------------------------------------------------------- walking
 
 
-def load_paths(paths: Sequence[Path]) -> Iterator[LoadResult]:
+def load_paths(paths: Sequence[Path], limits: Limits | None = None) -> Iterator[LoadResult]:
     """Load every supported file under ``paths`` (files or folders).
 
     Folders are walked recursively in sorted order; hidden files and folders
     (``.name``), Office lock files (``~$name``) and our own index folders are
-    skipped.  A file given twice (directly or via a folder) is loaded once.
+    skipped.  A file reached twice (directly, via a folder or via links) is
+    loaded once.  Symbolic links are only followed to files inside the
+    ingested folder; links out of it, loops and broken links are reported.
     Yields a :class:`RawDocument` per document and a :class:`LoadError` for
     every file or JSONL line that cannot be read; never raises for bad input.
     """
-    seen: set[Path] = set()
-    for item in _iter_files(paths):
+    limits = limits or Limits()
+    for item in iter_files(paths):
+        if isinstance(item, LoadError):
+            yield item
+        else:
+            yield from load_file(item.path, limits, doc_id=item.doc_id, shown=item.shown)
+
+
+def iter_files(paths: Sequence[Path]) -> Iterator[InputFile | LoadError]:
+    """The files named in ``paths`` and found under its folders, each real file once, in order.
+
+    Document ids: a file named directly keeps its stem; a file found under a
+    folder gets its path relative to that folder without extension
+    (``2023/1``; a file directly inside it keeps its stem).  When two files
+    would share an id in one run, the later one keeps its extension
+    (``1.md``) and, if still taken, gets ``~2``, ``~3``.
+    """
+    seen: set[str] = set()
+    ids: set[str] = set()
+    for item in _iter_candidates(paths):
         if isinstance(item, LoadError):
             yield item
             continue
-        key = item.resolve()
+        path, root = item
+        try:
+            key = os.path.realpath(path)
+        except (OSError, ValueError):
+            key = os.path.abspath(path)
         if key in seen:
             continue
         seen.add(key)
-        yield from load_file(item)
+        doc_id = _file_doc_id(path, root)
+        if doc_id in ids:
+            doc_id = f"{doc_id}{display_path(path.suffix)}"
+            base, n = doc_id, 2
+            while doc_id in ids:
+                doc_id, n = f"{base}~{n}", n + 1
+        ids.add(doc_id)
+        yield InputFile(path=path, doc_id=doc_id, shown=display_path(path))
 
 
-def _iter_files(paths: Sequence[Path]) -> Iterator[Path | LoadError]:
-    """Files named in ``paths`` and files found under its folders, in order."""
-    visited: set[Path] = set()
+def _iter_candidates(paths: Sequence[Path]) -> Iterator[tuple[Path, Path | None] | LoadError]:
+    """(file, the folder it was found under or None) for every file in ``paths``."""
+    visited: set[str] = set()
     for raw_path in paths:
         path = Path(raw_path)
-        if path.is_dir():
-            yield from _walk(path, visited)
-        elif path.is_file():
-            yield path
-        elif path.exists():
-            yield LoadError(str(path), "not a regular file")
-        else:
-            yield LoadError(str(path), "no such file or folder")
+        try:
+            if path.is_dir():
+                yield from _walk(path, visited)
+            elif path.is_file():
+                yield path, None
+            elif path.is_symlink():
+                yield LoadError(display_path(path), _link_problem(path))
+            elif path.exists():
+                yield LoadError(display_path(path), "not a regular file")
+            else:
+                yield LoadError(display_path(path), "no such file or folder")
+        except OSError as exc:
+            yield LoadError(display_path(path), f"cannot read: {exc.strerror or exc}")
 
 
-def _walk(folder: Path, visited: set[Path]) -> Iterator[Path | LoadError]:
-    """Recursive sorted walk of ``folder``, guarding against symlink loops."""
-    real = folder.resolve()
-    if real in visited or is_index_dir(folder):
-        return
-    visited.add(real)
+def _link_problem(path: Path) -> str:
+    """Why a symbolic link cannot be followed (loop or broken)."""
     try:
-        children = sorted(folder.iterdir(), key=lambda p: p.name)
+        os.path.realpath(path, strict=True)
     except OSError as exc:
-        yield LoadError(str(folder), f"cannot list folder: {exc.strerror or exc}")
+        if exc.errno == 40:  # ELOOP
+            return "symbolic link loop (not followed)"
+        return "broken symbolic link (its target does not exist)"
+    return "symbolic link to something that is not a regular file"
+
+
+def _walk(top: Path, visited: set[str]) -> Iterator[tuple[Path, Path | None] | LoadError]:
+    """Sorted depth-first walk of ``top`` (iterative: no recursion limit on deep trees).
+
+    Links are followed only to files inside ``top``, and those are visited
+    after the walk so a real file is read (and named) from its real place; a
+    link to a folder is never followed (its files, if inside ``top``, are
+    read from their real place).  Links out of the tree, loops and broken
+    links are reported.
+    """
+    real_top = os.path.realpath(top)
+    if real_top in visited or is_index_dir(top):
         return
-    for child in children:
+    links: list[tuple[Path, str]] = []
+    stack: list[Iterator[Path]] = []
+    listing = _list(top)
+    if isinstance(listing, LoadError):
+        yield listing
+        return
+    visited.add(real_top)
+    stack.append(iter(listing))
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            continue
         if _is_skipped_name(child.name):
             continue
-        if child.is_dir():
-            if child.name not in SKIP_DIR_NAMES:
-                yield from _walk(child, visited)
-        elif child.is_file():
-            yield child
+        try:
+            if child.is_symlink():
+                problem = _link_target(child, real_top, links)
+                if problem:
+                    yield LoadError(display_path(child), problem)
+            elif child.is_dir():
+                real = os.path.realpath(child)
+                if child.name in SKIP_DIR_NAMES or real in visited or is_index_dir(child):
+                    continue
+                listing = _list(child)
+                if isinstance(listing, LoadError):
+                    yield listing
+                    continue
+                visited.add(real)
+                stack.append(iter(listing))
+            elif child.is_file():
+                yield child, top
+            else:
+                yield LoadError(display_path(child), "not a regular file (device, pipe or socket)")
+        except OSError as exc:
+            yield LoadError(display_path(child), f"cannot read: {exc.strerror or exc}")
+    for link, _target in links:
+        yield link, top
+
+
+def _list(folder: Path) -> list[Path] | LoadError:
+    try:
+        return sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        return LoadError(display_path(folder), f"cannot list folder: {exc.strerror or exc}")
+
+
+def _link_target(link: Path, real_top: str, links: list[tuple[Path, str]]) -> str:
+    """Queue a link to a file inside the tree; return why it is not followed ('' when queued or silent)."""
+    try:
+        target = os.path.realpath(link, strict=True)
+    except OSError:
+        return _link_problem(link)
+    if os.path.commonpath([real_top, target]) != real_top:
+        return f"symbolic link out of the ingested folder (to {display_path(target)}), not followed"
+    if os.path.isdir(target):
+        return ""  # inside the tree: its files are read from their real place
+    if os.path.isfile(target):
+        links.append((link, target))
+        return ""
+    return "symbolic link to something that is not a regular file"
 
 
 def _is_skipped_name(name: str) -> bool:
@@ -129,39 +292,73 @@ def is_index_dir(folder: Path) -> bool:
     try:
         if folder.resolve() == DEFAULT_INDEX_DIR.resolve():
             return True
+        return (folder / "CURRENT").is_file() or (folder / "manifest.json").is_file()
     except OSError:
         return False
-    return (folder / "CURRENT").is_file() or (folder / "manifest.json").is_file()
 
 
 # ---------------------------------------------------------------- one file
 
 
-def load_file(path: Path) -> Iterator[LoadResult]:
-    """Load one file: one document, several (JSONL), or a :class:`LoadError`."""
+def load_file(path: Path, limits: Limits | None = None, doc_id: str | None = None,
+              shown: str | None = None) -> Iterator[LoadResult]:
+    """Load one file: one document, several (JSONL), or a :class:`LoadError`.
+
+    ``doc_id`` defaults to the file stem, ``shown`` (the name in messages and
+    ``source``) to :func:`display_path`.  Files over ``limits`` are refused
+    as too large or too complex; JSONL is streamed line by line.
+    """
+    limits = limits or Limits()
+    shown = shown or display_path(path)
+    doc_id = doc_id or display_path(path.stem)
     suffix = path.suffix.lower()
     loader = _LOADERS.get(suffix)
-    if loader is None:
-        shown = suffix or "(no extension)"
+    if loader is None and suffix != ".jsonl":
+        kind = display_path(suffix) or "(no extension)"
         supported = " ".join(SUPPORTED_EXTENSIONS)
-        yield LoadError(str(path), f"unsupported file type {shown} (supported: {supported})")
+        yield LoadError(shown, f"unsupported file type {kind} (supported: {supported})")
         return
     try:
-        data = _read_bytes(path)
-        yield from loader(path, data)
+        if suffix == ".jsonl":
+            yield from _load_jsonl(path, shown, doc_id, limits)
+            return
+        data = _read_bytes(path, limits)
+        for doc in loader(path, data, limits):
+            doc.doc_id, doc.source = doc_id, shown
+            doc.meta["path"] = shown
+            _check_document(doc, limits)
+            yield doc
     except _Unreadable as exc:
-        yield LoadError(str(path), str(exc))
+        yield LoadError(shown, str(exc))
+    except RecursionError:
+        yield LoadError(shown, "too complex: nested too deeply to read")
+    except MemoryError:
+        yield LoadError(shown, "too large: ran out of memory while reading")
     except Exception as exc:  # bad input must never crash a walk
-        yield LoadError(str(path), f"unexpected error while reading: {type(exc).__name__}: {exc}")
+        yield LoadError(shown, f"unexpected error while reading: {type(exc).__name__}: {clean_str(str(exc))[:300]}")
 
 
-def _read_bytes(path: Path) -> bytes:
+def _check_document(doc: RawDocument, limits: Limits) -> None:
+    """Refuse oversized text; cut over-long titles; drop characters that cannot be stored."""
+    if len(doc.text) > limits.max_text_chars:
+        raise _Unreadable(f"too large: {len(doc.text):,} characters of text "
+                          f"(limit {limits.max_text_chars:,}; see --max-chars)")
+    doc.text = clean_str(doc.text)
+    doc.title = clean_str(doc.title)[: limits.max_title_chars]
+    doc.url = clean_str(doc.url)[:2000]
+
+
+def _read_bytes(path: Path, limits: Limits) -> bytes:
     """File contents; empty and oversized files are refused."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _Unreadable(f"file too large ({size // (1024 * 1024)} MiB)")
-        data = path.read_bytes()
+        if size > limits.max_file_bytes:
+            raise _Unreadable(f"too large: file of {size / 2**20:.1f} MiB "
+                              f"(limit {limits.max_file_bytes / 2**20:.0f} MiB; see --max-file-mb)")
+        with path.open("rb") as handle:
+            data = handle.read(limits.max_file_bytes + 1)  # the file may grow after stat
+        if len(data) > limits.max_file_bytes:
+            raise _Unreadable(f"too large: over {limits.max_file_bytes / 2**20:.0f} MiB (see --max-file-mb)")
     except OSError as exc:
         raise _Unreadable(f"cannot read file: {exc.strerror or exc}") from exc
     if not data.strip():
@@ -170,13 +367,16 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _base_meta(path: Path, fmt: str, **extra: object) -> dict:
-    meta: dict = {"path": str(path), "format": fmt}
+    meta: dict = {"path": display_path(path), "format": fmt}
     meta.update({k: v for k, v in extra.items() if v not in (None, "")})
     return meta
 
 
-def _load_text(path: Path, data: bytes) -> Iterator[RawDocument]:
+def _load_text(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
     """Plain text or Markdown: decoded as is."""
+    if len(data) > 4 * limits.max_text_chars + 4:  # no encoding spends more than 4 bytes a character
+        raise _Unreadable(f"too large: {len(data) / 2**20:.1f} MiB of text, over {limits.max_text_chars:,} "
+                          "characters (see --max-chars)")
     text, encoding = decode_bytes(data)
     fmt = "md" if path.suffix.lower() == ".md" else "txt"
     yield RawDocument(doc_id=path.stem, text=text, source=str(path), meta=_base_meta(path, fmt, encoding=encoding))
@@ -378,12 +578,40 @@ _BLOCK_TAGS = frozenset(
 )
 
 
-def _load_html(path: Path, data: bytes) -> Iterator[RawDocument]:
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+_VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+                        "source", "track", "wbr", "p", "li", "td", "tr", "th", "option", "dt", "dd"})
+
+
+def html_depth(html: str) -> int:
+    """Deepest element nesting of ``html``, counted on its tags.
+
+    An upper-bound estimate made before parsing, because lxml and trafilatura
+    work recursively and a page nested 100,000 levels deep would take them
+    minutes or the whole stack.  Tags that HTML closes implicitly (``p``,
+    ``li``, ``td`` …) and void tags are not counted.
+    """
+    depth = deepest = 0
+    for m in _TAG.finditer(html):
+        if m.group(3) or m.group(2).lower() in _VOID_TAGS:
+            continue
+        if m.group(1):
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def _load_html(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
     """HTML page: main text (trafilatura), title, canonical url, published date."""
     import lxml.html
 
     declared = _META_CHARSET.search(data[:4096])
     html, encoding = decode_bytes(data, declared.group(1).decode("ascii") if declared else "")
+    depth = html_depth(html)
+    if depth > limits.max_html_depth:
+        raise _Unreadable(f"too complex: HTML nested {depth:,} elements deep (limit {limits.max_html_depth:,})")
     try:
         root = lxml.html.document_fromstring(html)
     except Exception as exc:  # lxml raises several types for junk
@@ -456,7 +684,7 @@ def _html_published(root: HtmlElement) -> str:
 # ---------------------------------------------------------------- PDF
 
 
-def _load_pdf(path: Path, data: bytes) -> Iterator[RawDocument]:
+def _load_pdf(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
     """PDF: text of every page (pypdf), pages separated by a blank line."""
     from pypdf import PdfReader
 
@@ -464,7 +692,14 @@ def _load_pdf(path: Path, data: bytes) -> Iterator[RawDocument]:
     try:
         reader = PdfReader(io.BytesIO(data))
         _unlock(reader)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages: list[str] = []
+        size = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            size += len(pages[-1])
+            if size > limits.max_text_chars:
+                raise _Unreadable(f"too large: over {limits.max_text_chars:,} characters of text "
+                                  f"after {len(pages)} page(s) (see --max-chars)")
     except _Unreadable:
         raise
     except Exception as exc:  # pypdf raises many types for broken files
@@ -513,17 +748,22 @@ def _pdf_title(reader: PdfReader) -> str:
 # ---------------------------------------------------------------- DOCX
 
 
-def _load_docx(path: Path, data: bytes) -> Iterator[RawDocument]:
+def _load_docx(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
     """Word .docx: paragraphs and table cells in document order."""
     import docx
 
+    _check_docx_zip(data, limits)
     try:
         document = docx.Document(io.BytesIO(data))
-        lines = list(_docx_lines(document))
+        lines = list(_docx_lines(document, _TableBudget(limits)))
         title = " ".join((document.core_properties.title or "").split())
+    except _Unreadable:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise _Unreadable(f"corrupt or not a Word .docx file ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # python-docx/lxml raise many types
+        if "Excessive depth" in str(exc):
+            raise _Unreadable(f"too complex: XML nested too deeply ({exc})") from exc
         raise _Unreadable(f"corrupt Word .docx file ({type(exc).__name__}: {exc})") from exc
     text = "\n".join(lines).strip()
     if not text:
@@ -531,90 +771,227 @@ def _load_docx(path: Path, data: bytes) -> Iterator[RawDocument]:
     yield RawDocument(doc_id=path.stem, text=text, source=str(path), title=title, meta=_base_meta(path, "docx"))
 
 
-def _docx_lines(container: DocxDocument | _Cell) -> Iterator[str]:
+def _check_docx_zip(data: bytes, limits: Limits) -> None:
+    """Refuse a .docx that unpacks to more than the limit (a zip bomb) before parsing it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise _Unreadable(f"corrupt or not a Word .docx file (BadZipFile: {exc})") from exc
+    xml = sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels")))
+    total = sum(i.file_size for i in infos)
+    if xml > limits.max_unzipped_bytes or total > 4 * limits.max_unzipped_bytes:
+        raise _Unreadable(f"too large: the .docx unpacks to {total / 2**20:,.0f} MiB ({xml / 2**20:,.0f} MiB of XML; "
+                          f"limit {limits.max_unzipped_bytes / 2**20:.0f} MiB of XML)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            body = archive.read("word/document.xml")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return  # python-docx says what is wrong
+    # counted on the bytes: parsing a table of a million cells takes minutes before any check
+    cells = body.count(b"<w:tc>") + body.count(b"<w:tc ")
+    if cells > limits.max_table_cells:
+        raise _Unreadable(f"too complex: {cells:,} table cells (limit {limits.max_table_cells:,})")
+
+
+class _TableBudget:
+    """Counts table cells across a document against the limits."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.cells = 0
+
+    def add_cell(self) -> None:
+        self.cells += 1
+        if self.cells > self.limits.max_table_cells:
+            raise _Unreadable(f"too complex: over {self.limits.max_table_cells:,} table cells")
+
+
+def _docx_lines(container: DocxDocument | _Cell, budget: _TableBudget, depth: int = 0) -> Iterator[str]:
     """Lines of a document or table cell: a paragraph per line, a table row per line."""
     from docx.table import Table
 
     for block in container.iter_inner_content():
         if isinstance(block, Table):
-            yield from _docx_table_lines(block)
+            yield from _docx_table_lines(block, budget, depth + 1)
         else:
             yield block.text
 
 
-def _docx_table_lines(table: Table) -> Iterator[str]:
-    """One line per row, cells separated by a tab; merged cells once."""
-    for row in table.rows:
+def _docx_table_lines(table: Table, budget: _TableBudget, depth: int) -> Iterator[str]:
+    """One line per row, cells separated by a tab; merged cells once per row.
+
+    Reads the ``w:tc`` elements directly instead of python-docx's
+    ``row.cells``, which lays out the whole grid for every row (quadratic in
+    the rows, and a ``gridSpan`` of 2,000,000,000 asks for that many slots).
+    A vertically merged cell repeats its text in each row it covers, as
+    ``row.cells`` would give it.
+    """
+    from docx.table import _Cell
+
+    if depth > budget.limits.max_table_depth:
+        raise _Unreadable(f"too complex: tables nested more than {budget.limits.max_table_depth} deep")
+    above: dict[int, str] = {}  # grid column → text of the cell a vertical merge continues
+    for tr in table._tbl.tr_lst:
         cells: list[str] = []
-        seen: set[int] = set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:
-                continue
-            seen.add(id(cell._tc))
-            cells.append(" ".join(line.strip() for line in _docx_lines(cell) if line.strip()))
+        column = 0
+        for tc in tr.tc_lst:
+            budget.add_cell()
+            merge = tc.vMerge
+            if merge == "continue":
+                text = above.get(column, "")
+            else:
+                cell = _Cell(tc, table)
+                text = " ".join(line.strip() for line in _docx_lines(cell, budget, depth) if line.strip())
+                if merge == "restart":
+                    above[column] = text
+            cells.append(text)
+            column += min(max(tc.grid_span, 1), budget.limits.max_grid_span)
         yield "\t".join(cells)
 
 
 # ---------------------------------------------------------------- JSONL
 
 
-def _load_jsonl(path: Path, data: bytes) -> Iterator[LoadResult]:
-    """One document per line: ``id``, ``url``, ``title``, ``text`` (``kind`` kept)."""
-    text, _ = decode_bytes(data)
+def _load_jsonl(path: Path, shown: str, file_id: str, limits: Limits) -> Iterator[LoadResult]:
+    """One document per line: ``id``, ``url``, ``title``, ``text`` (``kind`` kept).
+
+    Streamed: a line longer than ``limits.max_line_bytes`` is skipped without
+    being held in memory, so memory is bounded by the line limit, not by the
+    file.  The first ``limits.max_line_errors`` bad lines are reported one by
+    one, the rest in one closing line; a file whose first lines hold no
+    record at all is refused as a whole.
+    """
     ids: dict[str, int] = {}
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        source = f"{path}:{lineno}"
-        try:
-            doc = _jsonl_record(path, lineno, line)
-        except _Unreadable as exc:
-            yield LoadError(source, str(exc))
-            continue
-        if doc.doc_id in ids:
-            yield LoadError(source, f"duplicate id {doc.doc_id!r} (first on line {ids[doc.doc_id]})")
-            continue
-        ids[doc.doc_id] = lineno
-        yield doc
+    errors = hidden = records = 0
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield LoadError(shown, f"cannot read file: {exc.strerror or exc}")
+        return
+    with handle:
+        for lineno, line, problem in _jsonl_lines(handle, limits):
+            source = f"{shown}:{lineno}"
+            doc: RawDocument | None = None
+            if not problem:
+                try:
+                    doc = _jsonl_record(path, file_id, lineno, line, limits)
+                except _Unreadable as exc:
+                    problem = str(exc)
+            if doc is not None and doc.doc_id in ids:
+                problem, doc = f"duplicate id {doc.doc_id!r} (first on line {ids[doc.doc_id]})", None
+            if doc is not None:
+                ids[doc.doc_id] = lineno
+                records += 1
+                yield doc
+                continue
+            if problem == "blank":
+                continue
+            errors += 1
+            if errors <= limits.max_line_errors:
+                yield LoadError(source, problem)
+            else:
+                hidden += 1
+    if hidden:
+        yield LoadError(shown, f"{hidden:,} more bad lines not listed (in all {errors:,} bad lines, "
+                               f"{records:,} records read)")
+    elif not records and not errors:
+        yield LoadError(shown, "empty file")
 
 
-def _jsonl_record(path: Path, lineno: int, line: str) -> RawDocument:
+def _jsonl_lines(handle: io.BufferedReader, limits: Limits) -> Iterator[tuple[int, str, str]]:
+    """(line number, decoded line, problem or '') for each line; ``problem`` is 'blank' for blank lines."""
+    limit = limits.max_line_bytes
+    lineno = 0
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        lineno += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            size = len(raw)
+            while True:  # skip the rest of the over-long line without keeping it
+                more = handle.readline(1 << 20)
+                size += len(more)
+                if not more or more.endswith(b"\n"):
+                    break
+            yield lineno, "", (f"too large: line of {size / 2**20:.1f} MiB "
+                               f"(limit {limit / 2**20:.0f} MiB; see --max-line-mb)")
+            continue
+        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            yield lineno, "", "blank"
+            continue
+        if b"\x00" in raw:
+            yield lineno, "", "binary data (NUL bytes), not a JSON line"
+            continue
+        # JSON Lines are UTF-8; GB18030 is accepted too (exports from Chinese tools), without
+        # per-line charset detection, which would make a file of junk lines slow.
+        for codec in ("utf-8", "gb18030"):
+            try:
+                yield lineno, raw.decode(codec), ""
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            yield lineno, "", "undecodable bytes: neither UTF-8 nor GB18030"
+
+
+def _jsonl_record(path: Path, file_id: str, lineno: int, line: str, limits: Limits) -> RawDocument:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise _Unreadable(f"invalid JSON ({exc.msg} at column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise _Unreadable("too complex: JSON nested too deeply") from exc
     if not isinstance(record, dict):
         raise _Unreadable(f"expected a JSON object, got {type(record).__name__}")
     body = record.get("text")
     if not isinstance(body, str):
         raise _Unreadable("missing 'text' field" if body is None else "'text' is not a string")
+    body = clean_str(body)
     if not body.strip():
         raise _Unreadable("empty 'text'")
+    if len(body) > limits.max_text_chars:
+        raise _Unreadable(f"too large: {len(body):,} characters of text (limit {limits.max_text_chars:,}; "
+                          "see --max-chars)")
     doc_id = record.get("id")
-    doc_id = str(doc_id).strip() if isinstance(doc_id, str | int) and str(doc_id).strip() else f"{path.stem}-{lineno}"
-    extra = {k: v for k, v in record.items() if k not in {"id", "url", "title", "text", "kind"}}
+    doc_id = clean_str(str(doc_id)).strip() if isinstance(doc_id, str | int) else ""
+    doc_id = doc_id[:200] or f"{file_id}-{lineno}"
+    extra = {clean_str(str(k)): _plain(v) for k, v in record.items() if k not in {"id", "url", "title", "text", "kind"}}
     return RawDocument(
         doc_id=doc_id,
         text=body,
-        source=f"{path}:{lineno}",
-        title=_str_field(record, "title"),
-        url=_str_field(record, "url"),
+        source=f"{display_path(path)}:{lineno}",
+        title=_str_field(record, "title")[: limits.max_title_chars],
+        url=_str_field(record, "url")[:2000],
         kind=_str_field(record, "kind"),
-        meta={"path": str(path), "format": "jsonl", "line": lineno, **extra},
+        meta={"path": display_path(path), "format": "jsonl", "line": lineno, **extra},
     )
+
+
+def _plain(value: object, depth: int = 0) -> object:
+    """A JSON value safe to store again: strings cleaned, nesting cut at 20 levels."""
+    if isinstance(value, str):
+        return clean_str(value)
+    if isinstance(value, list):
+        return [_plain(v, depth + 1) for v in value] if depth < 20 else None
+    if isinstance(value, dict):
+        return {clean_str(str(k)): _plain(v, depth + 1) for k, v in value.items()} if depth < 20 else None
+    return value
 
 
 def _str_field(record: dict, key: str) -> str:
     value = record.get(key)
-    return value.strip() if isinstance(value, str) else ""
+    return clean_str(value).strip() if isinstance(value, str) else ""
 
 
-_LOADERS: dict[str, Callable[[Path, bytes], Iterator[LoadResult]]] = {
+_LOADERS: dict[str, Callable[[Path, bytes, Limits], Iterator[RawDocument]]] = {
     ".txt": _load_text,
     ".md": _load_text,
     ".html": _load_html,
     ".htm": _load_html,
     ".pdf": _load_pdf,
     ".docx": _load_docx,
-    ".jsonl": _load_jsonl,
 }

@@ -8,7 +8,7 @@ index generation and switched in atomically (see :mod:`index.store`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +21,11 @@ from index.keyword import KeywordIndex
 from index.tokenize import write_userdict
 
 from .chunk import chunk_document
-from .config import Config
+from .config import Config, Limits
 from .embed import chunk_passage, finding_passage, get_embedder, keyword_text
-from .load import LoadError, load_paths
-from .prepare import PrepareError, prepare
-from .records import Chunk, Document
+from .load import LoadError, clean_str, iter_files, load_file
+from .prepare import BudgetExceeded, PrepareError, prepare, time_budget
+from .records import Chunk, Document, RawDocument
 from .sentences import split_sentences
 from .structure import Structure
 
@@ -71,51 +71,45 @@ def ingest(
     rebuild: bool = False,
     progress: bool = True,
     on_item: Callable[[str, str, str], None] | None = None,
+    limits: Limits | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` into the index at ``root``; remove the ``remove`` doc ids.
 
     ``on_item(source, status, detail)`` is called per document or rejected file
     (status: indexed / replaced / unchanged / duplicate / rejected / removed),
     for callers that show per-file results (the CLI, the upload page).
+    Each document is read, cleaned, parsed and chunked under ``limits``
+    (default :meth:`Limits.from_env`); any failure of one file, whatever its
+    cause, becomes one rejection naming the file and the reason, and the run
+    goes on.
     """
     root = Path(root)
     report = IngestReport()
     notify = on_item or (lambda *_: None)
+    limits = limits or Limits.from_env()
+
+    def reject(source: str, reason: str) -> None:
+        report.rejected.append((source, reason))
+        notify(source, "rejected", reason)
+
     with store.writer_lock(root):
         prev = _previous(root, config, rebuild)
         cfg = prev.config if prev else (config or Config.from_env())
         docs: dict[str, Document] = dict(prev.documents) if prev else {}
         by_hash = {d.content_hash: d.doc_id for d in docs.values()}
         fresh: set[str] = set()
-        items = list(load_paths(list(paths)))
-        for item in tqdm(items, desc="解析 parse", unit="doc", disable=not progress or len(items) < 20):
+        prechunked: dict[str, list[Chunk]] = {}
+        files = list(iter_files(list(paths)))
+        for item in tqdm(files, desc="解析 parse", unit="file", disable=not progress or len(files) < 20):
             if isinstance(item, LoadError):
-                report.rejected.append((item.source, item.reason))
-                notify(item.source, "rejected", item.reason)
+                reject(item.source, item.reason)
                 continue
-            try:
-                doc = prepare(item)
-            except PrepareError as exc:
-                report.rejected.append((item.source, str(exc)))
-                notify(item.source, "rejected", str(exc))
-                continue
-            old = docs.get(doc.doc_id)
-            if old is not None and old.content_hash == doc.content_hash:
-                report.unchanged.append(doc.doc_id)
-                notify(item.source, "unchanged", doc.doc_id)
-                continue
-            twin = by_hash.get(doc.content_hash)
-            if twin is not None and twin != doc.doc_id:
-                report.duplicates.append((doc.doc_id, twin))
-                notify(item.source, "duplicate", twin)
-                continue
-            (report.replaced if old is not None else report.indexed).append(doc.doc_id)
-            notify(item.source, "replaced" if old is not None else "indexed", doc.doc_id)
-            if old is not None:
-                by_hash.pop(old.content_hash, None)
-            docs[doc.doc_id] = doc
-            by_hash[doc.content_hash] = doc.doc_id
-            fresh.add(doc.doc_id)
+            for outcome in _read_file(item.path, item.doc_id, item.shown, cfg, limits):
+                if isinstance(outcome, LoadError):
+                    reject(outcome.source, outcome.reason)
+                    continue
+                doc, doc_chunks, source = outcome
+                _place_document(doc, doc_chunks, source, docs, by_hash, fresh, prechunked, report, notify)
         for doc_id in remove:
             if docs.pop(doc_id, None) is not None:
                 report.removed.append(doc_id)
@@ -124,7 +118,7 @@ def ingest(
                 report.not_found.append(doc_id)
         if not report.changed and not rebuild:
             return report
-        data = _assemble(docs, fresh, prev, cfg, progress)
+        data = _assemble(docs, fresh, prev, cfg, progress, prechunked)
         store.write_generation(root, data, extra_writers=[keyword_writer(data)])
         report.written = True
         report.counts = {"documents": len(data.documents), "chunks": len(data.chunks),
@@ -132,8 +126,80 @@ def ingest(
     return report
 
 
+def _read_file(path: Path, doc_id: str, shown: str, cfg: Config,
+               limits: Limits) -> Iterator[tuple[Document, list[Chunk], str] | LoadError]:
+    """Load, clean, parse and chunk the documents of one file, each within the time budget.
+
+    Yields ``(document, chunks, source)`` or a :class:`LoadError`; never
+    raises for anything one file can cause (exceptions, a runaway step,
+    running out of memory).
+    """
+    reader = load_file(path, limits, doc_id=doc_id, shown=shown)
+    source = shown
+    while True:
+        try:
+            with time_budget(limits.file_seconds):
+                item = next(reader, None)
+                if item is None:
+                    return
+                if isinstance(item, LoadError):
+                    outcome: tuple[Document, list[Chunk], str] | LoadError = item
+                else:
+                    source = item.source
+                    outcome = _prepare_and_chunk(item, cfg, limits)
+        except BudgetExceeded:
+            yield LoadError(source, f"too complex: not read, cleaned and parsed within {limits.file_seconds:g} s "
+                                    "(see --file-seconds)")
+            if source == shown:
+                return  # the file's reader was interrupted: it cannot go on
+            continue
+        except PrepareError as exc:
+            outcome = LoadError(source, str(exc))
+        except RecursionError:
+            outcome = LoadError(source, "too complex: nested too deeply to parse")
+        except MemoryError:
+            outcome = LoadError(source, "too large: ran out of memory")
+        except Exception as exc:  # one bad file must never abort the batch
+            outcome = LoadError(source, f"unexpected error: {type(exc).__name__}: {clean_str(str(exc))[:300]}")
+        yield outcome
+
+
+def _prepare_and_chunk(raw: RawDocument, cfg: Config, limits: Limits) -> tuple[Document, list[Chunk], str]:
+    doc = prepare(raw, limits)
+    chunks = chunk_document(doc.text, _structure_of(doc), doc.doc_id, cfg.max_chunk_chars)
+    if len(chunks) > limits.max_chunks:
+        raise PrepareError(f"too large: {len(chunks):,} passages (limit {limits.max_chunks:,})")
+    for chunk in chunks:
+        split_sentences(chunk.text)  # the sentences are split again at embedding; here for the budget
+    return doc, chunks, raw.source
+
+
+def _place_document(doc: Document, doc_chunks: list[Chunk], source: str, docs: dict[str, Document],
+                    by_hash: dict[str, str], fresh: set[str], prechunked: dict[str, list[Chunk]],
+                    report: IngestReport, notify: Callable[[str, str, str], None]) -> None:
+    """Add one prepared document to the new state: indexed, replaced, unchanged or duplicate."""
+    old = docs.get(doc.doc_id)
+    if old is not None and old.content_hash == doc.content_hash:
+        report.unchanged.append(doc.doc_id)
+        notify(source, "unchanged", doc.doc_id)
+        return
+    twin = by_hash.get(doc.content_hash)
+    if twin is not None and twin != doc.doc_id:
+        report.duplicates.append((doc.doc_id, twin))
+        notify(source, "duplicate", twin)
+        return
+    (report.replaced if old is not None else report.indexed).append(doc.doc_id)
+    notify(source, "replaced" if old is not None else "indexed", doc.doc_id)
+    if old is not None:
+        by_hash.pop(old.content_hash, None)
+    docs[doc.doc_id] = doc
+    by_hash[doc.content_hash] = doc.doc_id
+    fresh.add(doc.doc_id)
+    prechunked[doc.doc_id] = doc_chunks
+
+
 def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData | None,
-              cfg: Config, progress: bool) -> store.IndexData:
+              cfg: Config, progress: bool, prechunked: dict[str, list[Chunk]] | None = None) -> store.IndexData:
     """Chunks and vectors for the new state, reusing the unchanged documents' ones."""
     old_chunk_rows: dict[str, list[int]] = {}
     old_finding_rows: dict[tuple[str, str], int] = {}
@@ -150,8 +216,12 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
     offsets = [0]
     for doc_id, doc in docs.items():
         old = prev if prev is not None and doc_id not in fresh and doc_id in old_chunk_rows else None
-        doc_chunks = ([old.chunks[row] for row in old_chunk_rows[doc_id]] if old is not None
-                      else chunk_document(doc.text, _structure_of(doc), doc_id, cfg.max_chunk_chars))
+        if old is not None:
+            doc_chunks = [old.chunks[row] for row in old_chunk_rows[doc_id]]
+        elif prechunked and doc_id in prechunked:
+            doc_chunks = prechunked[doc_id]
+        else:
+            doc_chunks = chunk_document(doc.text, _structure_of(doc), doc_id, cfg.max_chunk_chars)
         for position, chunk in enumerate(doc_chunks):
             spans = split_sentences(chunk.text)
             if old is not None and old.sentence_offsets is not None:

@@ -6,31 +6,94 @@ structure (sections, findings, figures).  Chunking happens in the pipeline.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
 
 from .clean import clean
-from .config import CHUNKER_VERSION
+from .config import CHUNKER_VERSION, Limits
 from .metadata import extract_metadata
 from .records import Document, RawDocument
 from .repair import is_damaged, without_damage
-from .structure import Structure, parse_structure
+from .structure import Structure, _candidates, parse_structure
 
 
 class PrepareError(ValueError):
     """The document cannot be indexed (e.g. no text left after cleaning)."""
 
 
+class TooComplex(PrepareError):
+    """The document is over a limit (size, headings, time budget)."""
+
+
+class BudgetExceeded(BaseException):
+    """One file's time budget ran out.
+
+    A BaseException so that library code catching ``Exception`` (a fallback
+    around trafilatura, say) cannot swallow it; :func:`time_budget` callers
+    catch it and reject the file.
+    """
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Interrupt the body with :class:`BudgetExceeded` after ``seconds`` of wall-clock time.
+
+    Uses ``SIGALRM`` (it also interrupts a regular expression that runs away:
+    ``re`` checks for signals while matching) when called from the main
+    thread; elsewhere (the Streamlit page runs ingest in a worker thread) it
+    can only check afterwards, and the body is bounded by the size and
+    heading limits instead.
+    """
+    use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    start = time.monotonic()
+    if not use_alarm:
+        yield
+        if time.monotonic() - start > seconds:
+            raise BudgetExceeded(seconds)
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise BudgetExceeded(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def content_hash(text: str, title: str) -> str:
     """Identity of a document's content: same clean text and title → same hash."""
-    digest = hashlib.sha256(f"{CHUNKER_VERSION}\n{title}\n{text}".encode())
-    return digest.hexdigest()[:32]
+    data = f"{CHUNKER_VERSION}\n{title}\n{text}".encode(errors="surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
-def prepare(raw: RawDocument) -> Document:
-    """Clean, describe and parse ``raw``; raises PrepareError when nothing is left."""
+def prepare(raw: RawDocument, limits: Limits | None = None) -> Document:
+    """Clean, describe and parse ``raw``; raises PrepareError when nothing is left.
+
+    Raises :class:`TooComplex` when the text is over ``limits`` (text
+    characters after normalisation, numbered-heading candidates).
+    """
+    limits = limits or Limits()
+    if len(raw.text) > limits.max_text_chars:
+        raise TooComplex(f"too large: {len(raw.text):,} characters of text (limit {limits.max_text_chars:,}; "
+                         "see --max-chars)")
     text, boiler = clean(raw)
     if not text.strip():
         raise PrepareError("no text left after cleaning (empty or only page boilerplate)")
+    if len(text) > limits.max_text_chars:
+        raise TooComplex(f"too large: {len(text):,} characters after normalisation "
+                         f"(limit {limits.max_text_chars:,}; see --max-chars)")
+    # structure's later steps compare headings pairwise: count the candidates first
+    headings = len(_candidates(text))
+    if headings > limits.max_headings:
+        raise TooComplex(f"too complex: {headings:,} numbered headings (limit {limits.max_headings:,})")
     meta = extract_metadata(text, raw, boiler)
     structure = parse_structure(text, raw.doc_id)
     _keep_damage_out_of_headings(structure, bool(boiler.get("garbled")))

@@ -248,7 +248,7 @@ def test_walk_skips_hidden_files_and_index_folders(tmp_path: Path) -> None:
     assert is_index_dir(generation) and is_index_dir(tmp_path / "index") and not is_index_dir(tmp_path)
     results = list(load_paths([tmp_path, tmp_path / "seed.txt"]))
     assert [(r.doc_id, Path(r.source).parent.name) for r in results] == [
-        ("gbk_notice", "deeper"),
+        ("more/deeper/gbk_notice", "deeper"),  # the path under the ingested folder: unique per file
         ("seed", tmp_path.name),
     ]
 
