@@ -36,7 +36,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from index.answer import FEATURES, STRICT, WEIGHTS, WEIGHTS_FILE, Answerer  # noqa: E402
+from index.answer import FEATURES, WEIGHTS, WEIGHTS_FILE, Answerer  # noqa: E402
 from index.evaluate import load_questions  # noqa: E402
 from index.search import Searcher  # noqa: E402
 from ingest.repair import repair_text  # noqa: E402
@@ -65,15 +65,31 @@ def collect(answerer: Answerer, questions: list[dict]) -> list[Item]:
             continue
         ask, hits, cands = answerer.candidates(q["query"])
         answer = repair_text(q.get("answer", ""))
-        strict = bool(ask.types) and all(t in STRICT for t in ask.types)
         if not cands:
             items.append(Item(q["qid"], q["type"], np.zeros((0, len(FEATURES))), np.zeros(0), np.zeros(0, bool)))
             continue
         x = np.vstack([c.features for c in cands])
         y = np.array([bool(answer) and answer in hits[c.rank].text[c.start:c.end] for c in cands], dtype=float)
-        gate = np.array([(not c.doc_ok) or (strict and not c.spans) for c in cands])
+        gate = np.array([not answerer.eligible(ask, c) for c in cands])
         items.append(Item(q["qid"], q["type"], x, y, gate))
     return items
+
+
+def cache_vectors(searcher: Searcher, path: Path, queries: list[str]) -> None:
+    """Fill the searcher's query-vector cache from ``path`` (embedding and saving what is missing)."""
+    from index.query import clean_query
+
+    saved = dict(np.load(path)) if path.is_file() else {}
+    cleaned = [clean_query(q) for q in queries]
+    missing = [c for c in cleaned if c not in saved]
+    if missing:
+        for c, v in zip(missing, searcher.embedder.encode_queries(missing), strict=True):
+            saved[c] = v
+        np.savez(path, **saved)
+    searcher._query_vectors = {c: saved[c] for c in cleaned}
+    import index.search as search_module
+
+    search_module.QUERY_CACHE_SIZE = len(cleaned) + 1
 
 
 def hand_scores(x: np.ndarray) -> np.ndarray:
@@ -113,8 +129,9 @@ def outcome(item: Item, scores: np.ndarray, threshold: float) -> tuple[bool, boo
     """(correct, said not-found) for one question."""
     if not len(scores):
         return item.kind == "unanswerable", True
-    best = int(np.argmax(scores))
-    none = bool(item.gate[best]) or scores[best] < threshold
+    open_scores = np.where(item.gate, -np.inf, scores)
+    best = int(np.argmax(open_scores))
+    none = not np.isfinite(open_scores[best]) or open_scores[best] < threshold
     if item.kind == "unanswerable":
         return none, none
     return (not none) and bool(item.y[best]), none
@@ -122,7 +139,8 @@ def outcome(item: Item, scores: np.ndarray, threshold: float) -> tuple[bool, boo
 
 def choose_threshold(items: list[Item], score) -> float:
     """The not-found threshold that makes the most questions right (answerable and unanswerable alike)."""
-    tops = sorted({float(score(it.x).max()) for it in items if len(it.y)})
+    tops = sorted({float(np.where(it.gate, -np.inf, score(it.x)).max()) for it in items if len(it.y)})
+    tops = [t for t in tops if np.isfinite(t)]
     options = [-np.inf] + [t + 1e-9 for t in tops]
     best, best_right = -np.inf, -1
     for t in options:
@@ -152,10 +170,15 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--write", action="store_true", help="save the scorer fitted on all questions")
+    parser.add_argument("--vector-cache", type=Path, help="npz of query vectors, read and written (faster reruns)")
+    parser.add_argument("--dump", type=Path, help="write each question's out-of-fold outcome here (JSON lines)")
     args = parser.parse_args()
     questions = (load_questions(SHARED / "eval" / "questions.jsonl") +
                  load_questions(SHARED / "eval" / "questions_more.jsonl") + load_questions(UNANSWERABLE))
-    answerer = Answerer(Searcher(args.index), scorer=None)
+    searcher = Searcher(args.index)
+    if args.vector_cache:
+        cache_vectors(searcher, args.vector_cache, [q["query"] for q in questions])
+    answerer = Answerer(searcher, scorer=None)
     items = collect(answerer, questions)
     counts = {k: sum(it.kind == k for it in items) for k in ("fact", "paraphrase", "unanswerable")}
     print(f"questions: {counts}, {args.folds}-fold cross-validation\n")
@@ -177,6 +200,13 @@ def main() -> None:
             oof_hand[it.qid] = outcome(it, hand_scores(it.x), hand_threshold)
     report("hand weights, out of fold", items, oof_hand)
     report("learned, out of fold", items, oof)
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as handle:
+            for it, q in zip(items, [q for q in questions if q.get("type") != "multi"], strict=True):
+                handle.write(json.dumps({"qid": it.qid, "query": q["query"], "answer": q.get("answer", ""),
+                                         "ok": bool(oof[it.qid][0]), "none": bool(oof[it.qid][1]),
+                                         "any_pos": bool(it.y.any()), "any_pos_open": bool((it.y * ~it.gate).any())},
+                                        ensure_ascii=False) + "\n")
     model = fit(items)
     score = linear(model)
     model["threshold"] = choose_threshold(items, score)

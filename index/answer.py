@@ -61,13 +61,17 @@ WEIGHTS = {"holds": 0.35, "rank": 0.25, "dense": 0.8}
 MAX_ITEMS = 8
 #: The learned scorer: feature names, standardisation, coefficients, threshold (benchmarks/tune_answer.py).
 WEIGHTS_FILE = Path(__file__).with_name("answer_weights.json")
-FEATURES = ("cover", "dense", "rank", "holds", "type_has", "type_prox", "measure", "doc_match", "short", "sim_gap")
+FEATURES = ("cover", "dense", "rank", "holds", "type_has", "type_prox", "fit", "doc_match", "short", "sim_gap")
 
 #: Administrative suffixes after a place name; the two characters before one are the place's core.
-_PLACE = re.compile(r"(?=([\u4e00-\u9fff]{2})(?:省|市|县|区|州|盟|镇|乡|街道))")
+_PLACE = re.compile(r"(?=([\u4e00-\u9fff]{2})(?:省|市|县|区|州|镇|街道))")
 #: Characters that cannot be part of a place name (they end or start a phrase instead).
 _NOT_PLACE = re.compile(r"[的了在对和与及是等个届轮第委各全本该那这其去到向给从里"
-                        r"多少几两每共新老上下前后省市县区镇乡州]")
+                        r"多少几两每共新老上下前后省市县区镇乡被级]")
+#: jieba tags of common words that are not place names (要求县政府 → 要求 is a verb, not a place).
+_NOT_PLACE_TAGS = {"v", "vn", "vd", "a", "ad", "an", "d", "p", "c", "r", "m", "q", "u", "b", "f", "t"}
+#: A word this frequent in jieba's dictionary and tagged as a verb/adjective/… is not a place (要求).
+COMMON_WORD_FREQ = 1000
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 
 
@@ -126,11 +130,22 @@ def load_scorer(path: Path = WEIGHTS_FILE) -> dict | None:
 
 def question_places(question: str) -> list[str]:
     """Cores of the place names a question states (海口市委 → 海口) and the years (2030年 → 2030)."""
+    import jieba
+    import jieba.posseg as pseg  # lazy: jieba's tag dictionary loads in a second
+
+    jieba.dt.check_initialized()
+    tags, freq = pseg.dt.word_tag_tab, jieba.dt.FREQ
+    matches = list(_PLACE.finditer(question))
     places = []
-    for match in _PLACE.finditer(question):
+    for i, match in enumerate(matches):
         core = match.group(1)
-        if not _NOT_PLACE.search(core) and core not in places:
-            places.append(core)
+        later = matches[i + 1].group(1) if i + 1 < len(matches) and matches[i + 1].start() == match.start() + 1 else ""
+        if later and not _NOT_PLACE.search(later):
+            continue  # 巡察广州市: 察广+州 overlaps 广州+市; the later one is the place
+        common = tags.get(core) in _NOT_PLACE_TAGS and freq.get(core, 0) > COMMON_WORD_FREQ
+        if _NOT_PLACE.search(core) or common or core in places:
+            continue
+        places.append(core)
     places.extend(y for y in _YEAR.findall(question) if y not in places)
     return places
 
@@ -158,9 +173,22 @@ def _measure_match(ask: AskType, sentence: str, start: int, end: int) -> float:
         common = 0
         while common < min(len(after), len(ask.noun)) and after[common] == ask.noun[common]:
             common += 1
-        if common or ask.noun[:2] in before:
-            score += 0.5
+        shared = sum(g in after for g in han_bigrams(ask.noun)) / max(len(han_bigrams(ask.noun)), 1)
+        score += 0.5 * max(common / len(ask.noun), shared, float(ask.noun[:2] in before))
     return score
+
+
+def _role_match(ask: AskType, sentence: str, start: int) -> float:
+    """1 when a person span follows the asked role word (组长刘卒 for 组长是谁; not 副组长 unless asked)."""
+    if not ask.role:
+        return 0.0
+    core = ask.role.replace("第一", "").replace("副", "")
+    for m in re.finditer(re.escape(core), sentence):
+        if m.end() <= start <= m.end() + 12 and re.fullmatch(r"[\u4e00-\u9fff、]*", sentence[m.end():start] or ""):
+            deputy = sentence[max(0, m.start() - 1):m.start()] == "副"
+            if deputy == ("副" in ask.role):
+                return 1.0 if start == m.end() else 0.5
+    return 0.0
 
 
 def _trim(text: str, start: int, end: int, query_grams: set[str], asks: list[re.Pattern[str]],
@@ -288,7 +316,7 @@ class Answerer:
             local = {g: w * (TITLE_TERM_WEIGHT if g in top_hits[rank].title else 1.0) for g, w in weights.items()}
             cover = sum(w for g, w in local.items() if g in sentence) / (sum(local.values()) or 1.0)
             holds = sum(_holds_new(p, sentence, query_numbers) for p in asks) / max(len(asks), 1)
-            best_spans, has, prox, measure = [], 0.0, 0.0, 0.0
+            best_spans, has, prox, fit = [], 0.0, 0.0, 0.0
             for kind in ask.types:
                 found = [(a, b) for a, b in find_spans(kind, sentence)
                          if not (set(re.findall(r"\d+", sentence[a:b])) and
@@ -296,20 +324,33 @@ class Answerer:
                 if not found:
                     continue
                 has += 1.0 / len(ask.types)
-                scored = [(_proximity(sentence, a, b, local) +
-                           (_measure_match(ask, sentence, a, b) if kind in ("count", "money", "duration") else 0.0),
-                           a, b) for a, b in found]
+                scored = [(_proximity(sentence, a, b, local) + self._fit(ask, kind, sentence, a, b), a, b)
+                          for a, b in found]
                 _, a, b = max(scored)
                 best_spans.append((s + a, s + b))
                 prox = max(prox, _proximity(sentence, a, b, local))
-                if kind in ("count", "money", "duration"):
-                    measure = max(measure, _measure_match(ask, sentence, a, b))
-            features = np.array([cover, (float(sim) - low) / spread, 1.0 / (rank + 1), holds, has, prox, measure,
+                fit = max(fit, self._fit(ask, kind, sentence, a, b))
+            features = np.array([cover, (float(sim) - low) / spread, 1.0 / (rank + 1), holds, has, prox, fit,
                                  float(doc_ok[top_hits[rank].doc_id]), float(len(sentence) <= 14),
                                  float(sim) - high], dtype="float64")
             out.append(Candidate(rank=rank, start=s, end=e, features=features, spans=best_spans,
                                  doc_ok=doc_ok[top_hits[rank].doc_id]))
         return ask, hits, out
+
+    @staticmethod
+    def _fit(ask: AskType, kind: str, sentence: str, start: int, end: int) -> float:
+        """How well a span fits the question's form: measure word and noun of a count, role of a person."""
+        if kind in ("count", "money", "duration"):
+            return _measure_match(ask, sentence, start, end)
+        if kind == "person":
+            return _role_match(ask, sentence, start)
+        return 0.0
+
+    @staticmethod
+    def eligible(ask: AskType, candidate: Candidate) -> bool:
+        """Whether a candidate may answer: its notice matches the question, and a strict type has its span."""
+        strict = bool(ask.types) and all(t in STRICT for t in ask.types)
+        return candidate.doc_ok and not (strict and not candidate.spans)
 
     def score(self, candidates: list[Candidate]) -> np.ndarray:
         """Score of each candidate: the learned scorer's log-odds, or the hand weights when it is missing."""
@@ -332,11 +373,11 @@ class Answerer:
         if not candidates:
             return Answer(answer="", citations=citations, no_answer=True, answer_type=ask.name)
         scores = self.score(candidates)
-        best = int(np.argmax(scores))
+        open_scores = np.where([self.eligible(ask, c) for c in candidates], scores, -np.inf)
+        best = int(np.argmax(open_scores))
         chosen = candidates[best]
         threshold = float(self.scorer["threshold"]) if self.scorer else -math.inf
-        strict = bool(ask.types) and all(t in STRICT for t in ask.types)
-        if not chosen.doc_ok or (strict and not chosen.spans) or scores[best] < threshold:
+        if not np.isfinite(open_scores[best]) or open_scores[best] < threshold:
             return Answer(answer="", citations=citations, no_answer=True, answer_type=ask.name)
         hit = hits[chosen.rank]
         cleaned = clean_query(question)

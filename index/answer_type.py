@@ -60,7 +60,7 @@ _ASK_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 #: Types whose answer has a strict shape: no span of the type means no answer.
-STRICT = {"email", "postcode", "postal", "phone", "time", "percent", "money", "date", "count", "duration"}
+STRICT = {"email", "postcode", "postal", "phone", "time", "percent", "money", "date", "count", "duration", "person"}
 #: Types answered by several items gathered over passages.
 LIST_TYPES = {"list_units", "list_problems"}
 
@@ -72,6 +72,7 @@ class AskType:
     types: list[str] = field(default_factory=list)  # e.g. ["phone", "email"]; [] = free sentence
     measure: str = ""  # measure word of a count (个, 项, 条 …)
     noun: str = ""  # the counted noun (县, 整改措施 …)
+    role: str = ""  # the role a person question asks about (组长, 第一副组长, 区委书记 …)
 
     @property
     def name(self) -> str:
@@ -99,6 +100,9 @@ def asked_types(question: str) -> AskType:
     else:
         types = []
     ask = AskType(types=types)
+    if types and types[0] == "person":
+        roles = [m.group(0) for m in _ROLE_ASK.finditer(question)]
+        ask.role = roles[-1] if roles else ""
     if types and types[0] in ("count", "money", "percent", "duration"):
         match = _COUNT_ASK.search(question)
         if match:
@@ -121,7 +125,9 @@ def find_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
     return [m.span() for m in pattern.finditer(sentence)] if pattern else []
 
 
-_ROLE = re.compile(r"(?:组长|书记|部长|局长|主任|县长|市长|区长|镇长|厅长|院长|校长|董事长|总经理|同志|主席|委员)")
+_ROLES = "组长|书记|部长|局长|主任|县长|市长|区长|镇长|厅长|院长|校长|董事长|总经理|主席"
+_ROLE_ASK = re.compile(rf"(?:第一)?(?:副)?(?:{_ROLES})")
+_ROLE = re.compile(rf"(?:{_ROLES}|同志|委员)")
 _PERSON_TAGS = ("nr",)
 
 
@@ -139,7 +145,34 @@ def _person_spans(sentence: str) -> list[tuple[int, int]]:
         if flag in _PERSON_TAGS and 2 <= len(word) <= 4:
             spans.append((start, pos))
     for m in _ROLE.finditer(sentence):
-        after = re.match(rf"{_HAN}{{2,3}}?(?=[,，、;；。\s(（]|同志|$)", sentence[m.end():])
-        if after:
-            spans.append((m.end(), m.end() + len(after.group(0))))
+        span = name_after(sentence, m.end())
+        if span:
+            spans.append(span)
     return sorted(set(spans))
+
+
+_NAME_END = "同志|代表|在|向|主持|指出|表示|强调|讲话|作|带队|率"
+
+
+def name_after(sentence: str, at: int) -> tuple[int, int] | None:
+    """The person name right after a role word at ``at`` (组长刘卒代表… → 刘卒), or None.
+
+    A name is 2–3 Han characters that jieba tags as a name, or does not know as a
+    common word, ending where jieba's next word starts.
+    """
+    import jieba.posseg as pseg
+
+    rest = sentence[at:at + 8]
+    if not re.match(_HAN, rest):
+        return None
+    words = list(pseg.cut(rest))
+    if not words:
+        return None
+    first = words[0]
+    if first.flag.startswith("nr") and 2 <= len(first.word) <= 4:
+        return at, at + len(first.word)
+    # jieba often splits an unknown name (涂放姑 → 涂/放/姑): take 2–3 characters up to a common word.
+    bound = re.match(rf"{_HAN}{{2,3}}?(?=[,，、;；。\s(（]|{_NAME_END}|$)", rest)
+    if bound:
+        return at, at + len(bound.group(0))
+    return None
