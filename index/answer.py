@@ -61,7 +61,8 @@ WEIGHTS = {"holds": 0.35, "rank": 0.25, "dense": 0.8}
 MAX_ITEMS = 8
 #: The learned scorer: feature names, standardisation, coefficients, threshold (benchmarks/tune_answer.py).
 WEIGHTS_FILE = Path(__file__).with_name("answer_weights.json")
-FEATURES = ("cover", "dense", "rank", "holds", "type_has", "type_prox", "fit", "doc_match", "short", "sim_gap")
+FEATURES = ("cover", "dense", "rank", "holds", "type_has", "type_prox", "fit", "doc_match", "short", "sim_gap",
+            "quoted")
 
 #: Administrative suffixes after a place name; the two characters before one are the place's core.
 _PLACE = re.compile(r"(?=([\u4e00-\u9fff]{2})(?:省|市|县|区|州|镇|街道))")
@@ -178,13 +179,16 @@ def _measure_match(ask: AskType, sentence: str, start: int, end: int) -> float:
     return score
 
 
-def _role_match(ask: AskType, sentence: str, start: int) -> float:
-    """1 when a person span follows the asked role word (组长刘卒 for 组长是谁; not 副组长 unless asked)."""
+def _role_match(ask: AskType, sentence: str, start: int, end: int) -> float:
+    """1 when a person span follows the asked role word (组长刘卒 for 组长是谁; not 副组长 unless asked),
+    or is followed by 担任/任 and the role (王宏伟同志担任组长)."""
     if not ask.role:
         return 0.0
     core = ask.role.replace("第一", "").replace("副", "")
+    if re.match(rf"(?:同志)?(?:担任|任|为){re.escape(ask.role)}", sentence[end:end + 12]):
+        return 1.0
     for m in re.finditer(re.escape(core), sentence):
-        if m.end() <= start <= m.end() + 12 and re.fullmatch(r"[\u4e00-\u9fff、]*", sentence[m.end():start] or ""):
+        if m.end() <= start <= m.end() + 24 and re.fullmatch(r"[\u4e00-\u9fff、]*", sentence[m.end():start] or ""):
             deputy = sentence[max(0, m.start() - 1):m.start()] == "副"
             if deputy == ("副" in ask.role):
                 return 1.0 if start == m.end() else 0.5
@@ -316,14 +320,17 @@ class Answerer:
             local = {g: w * (TITLE_TERM_WEIGHT if g in top_hits[rank].title else 1.0) for g, w in weights.items()}
             cover = sum(w for g, w in local.items() if g in sentence) / (sum(local.values()) or 1.0)
             holds = sum(_holds_new(p, sentence, query_numbers) for p in asks) / max(len(asks), 1)
-            best_spans, has, prox, fit = [], 0.0, 0.0, 0.0
+            best_spans, has, prox, fit, quoted = [], 0.0, 0.0, 0.0, 0.0
             for kind in ask.types:
                 found = [(a, b) for a, b in find_spans(kind, sentence)
                          if not (set(re.findall(r"\d+", sentence[a:b])) and
                                  set(re.findall(r"\d+", sentence[a:b])) <= query_numbers)]
                 if not found:
                     continue
-                has += 1.0 / len(ask.types)
+                if kind in STRICT or kind == "address":
+                    has += 1.0 / len(ask.types)
+                else:
+                    quoted = 1.0
                 scored = [(_proximity(sentence, a, b, local) + self._fit(ask, kind, sentence, a, b), a, b)
                           for a, b in found]
                 _, a, b = max(scored)
@@ -332,7 +339,7 @@ class Answerer:
                 fit = max(fit, self._fit(ask, kind, sentence, a, b))
             features = np.array([cover, (float(sim) - low) / spread, 1.0 / (rank + 1), holds, has, prox, fit,
                                  float(doc_ok[top_hits[rank].doc_id]), float(len(sentence) <= 14),
-                                 float(sim) - high], dtype="float64")
+                                 float(sim) - high, quoted], dtype="float64")
             out.append(Candidate(rank=rank, start=s, end=e, features=features, spans=best_spans,
                                  doc_ok=doc_ok[top_hits[rank].doc_id]))
         return ask, hits, out
@@ -343,7 +350,7 @@ class Answerer:
         if kind in ("count", "money", "duration"):
             return _measure_match(ask, sentence, start, end)
         if kind == "person":
-            return _role_match(ask, sentence, start)
+            return _role_match(ask, sentence, start, end)
         return 0.0
 
     @staticmethod

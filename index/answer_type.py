@@ -34,7 +34,10 @@ SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
     "date": re.compile(r"(?:\d{4}\s*年)?(?:\d{1,2}\s*月)(?:\d{1,2}\s*日)?(?:[上下]午|晚)?"
                        r"(?:\s*(?:至|到|—|－|-|~)\s*(?:\d{4}\s*年)?(?:\d{1,2}\s*月)?(?:\d{1,2}\s*日)?)?"
                        r"|\d{4}\s*年(?:底|初|末|上半年|下半年)?"),
-    "duration": re.compile(rf"(?:为期|历时|用时|仅)?{NUM}\s*(?:个(?:半)?月|天|日|周|年|个工作日|小时)(?:左右)?"),
+    "duration": re.compile(rf"(?:为期|历时|用时|仅)?{NUM}\s*(?:个(?:半)?月|天|周|年|个工作日|小时)(?:左右)?"),
+    "address": re.compile(rf"{_HAN}{{2,12}}(?:路|街|大道|巷|道)(?:\d+号)?{_HAN}{{0,10}}"
+                          r"(?:宾馆|酒店|大楼|大厦|楼|院|中心|室)"
+                          rf"|(?<=地点[:：])[^,，;；。]{{4,30}}|(?<=地址[:：])[^,，;；。]{{4,30}}"),
     "quoted": re.compile(r"《[^》]{2,40}》|“[^”]{2,30}”|\"[^\"]{2,30}\""),
     "count": re.compile(rf"{NUM}\s*(?:{_MEASURE})"),
 }
@@ -119,7 +122,7 @@ def find_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
     if kind == "count":
         return [m.span() for m in SPAN_PATTERNS["count"].finditer(sentence)
                 if not re.search(r"\d{4}\s*年$", m.group(0))]
-    if kind in ("named", "list_units", "list_problems", "address"):
+    if kind in ("named", "list_units", "list_problems"):
         return [m.span() for m in SPAN_PATTERNS["quoted"].finditer(sentence)]
     pattern = SPAN_PATTERNS.get(kind)
     return [m.span() for m in pattern.finditer(sentence)] if pattern else []
@@ -127,7 +130,7 @@ def find_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
 
 _ROLES = "组长|书记|部长|局长|主任|县长|市长|区长|镇长|厅长|院长|校长|董事长|总经理|主席"
 _ROLE_ASK = re.compile(rf"(?:第一)?(?:副)?(?:{_ROLES})")
-_ROLE = re.compile(rf"(?:{_ROLES}|同志|委员)")
+_ROLE = re.compile(rf"(?:{_ROLES}|委员)")
 _PERSON_TAGS = ("nr",)
 
 
