@@ -115,6 +115,7 @@ class Candidate:
     end: int
     features: np.ndarray
     spans: list[tuple[int, int]] = field(default_factory=list)  # best typed span per asked type (passage offsets)
+    kinds: list[str] = field(default_factory=list)  # the asked type of each span
     doc_ok: bool = True  # the notice matches the places and years the question names
 
 
@@ -320,7 +321,7 @@ class Answerer:
             local = {g: w * (TITLE_TERM_WEIGHT if g in top_hits[rank].title else 1.0) for g, w in weights.items()}
             cover = sum(w for g, w in local.items() if g in sentence) / (sum(local.values()) or 1.0)
             holds = sum(_holds_new(p, sentence, query_numbers) for p in asks) / max(len(asks), 1)
-            best_spans, has, prox, fit, quoted = [], 0.0, 0.0, 0.0, 0.0
+            best_spans, kinds, has, prox, fit, quoted = [], [], 0.0, 0.0, 0.0, 0.0
             for kind in ask.types:
                 found = [(a, b) for a, b in find_spans(kind, sentence)
                          if not (set(re.findall(r"\d+", sentence[a:b])) and
@@ -335,12 +336,13 @@ class Answerer:
                           for a, b in found]
                 _, a, b = max(scored)
                 best_spans.append((s + a, s + b))
+                kinds.append(kind)
                 prox = max(prox, _proximity(sentence, a, b, local))
                 fit = max(fit, self._fit(ask, kind, sentence, a, b))
             features = np.array([cover, (float(sim) - low) / spread, 1.0 / (rank + 1), holds, has, prox, fit,
                                  float(doc_ok[top_hits[rank].doc_id]), float(len(sentence) <= 14),
                                  float(sim) - high, quoted], dtype="float64")
-            out.append(Candidate(rank=rank, start=s, end=e, features=features, spans=best_spans,
+            out.append(Candidate(rank=rank, start=s, end=e, features=features, spans=best_spans, kinds=kinds,
                                  doc_ok=doc_ok[top_hits[rank].doc_id]))
         return ask, hits, out
 
@@ -398,11 +400,34 @@ class Answerer:
         answer = Answer(answer=hit.text[s:e], citations=citations, sentence_hit=index, start=s, end=e,
                         short_answer=short, answer_type=ask.name,
                         short_start=focus[0] if focus else -1, short_end=focus[1] if focus else -1)
+        if len(ask.types) > 1:
+            answer.items = self._parts(ask, hits, citations, candidates, open_scores, chosen)
+            answer.short_answer = "；".join(item["text"] for item in answer.items) or answer.short_answer
         if any(t in LIST_TYPES for t in ask.types):
             answer.items = self._items(ask, hits, citations, candidates, scores, chosen)
-            if answer.items and not answer.short_answer:
+            if answer.items and "list_units" in ask.types:
                 answer.short_answer = "；".join(item["text"] for item in answer.items)
+            elif answer.items:
+                answer.short_answer = ""  # the items are the answer; a quoted name in one sentence is not
         return answer
+
+    def _parts(self, ask: AskType, hits: list[Hit], citations: list[Hit], candidates: list[Candidate],
+               scores: np.ndarray, chosen: Candidate) -> list[dict]:
+        """A two-part question (电话和邮箱): the best span of each asked type in the chosen notice, each cited."""
+        doc_id = hits[chosen.rank].doc_id
+        items = []
+        for kind in ask.types:
+            options = [(scores[i], c) for i, c in enumerate(candidates)
+                       if kind in c.kinds and hits[c.rank].doc_id == doc_id and np.isfinite(scores[i])]
+            if not options:
+                continue
+            _, c = max(options, key=lambda pair: pair[0])
+            hit = hits[c.rank]
+            if hit not in citations:
+                citations.append(hit)
+            a, b = c.spans[c.kinds.index(kind)]
+            items.append({"text": hit.text[a:b], "type": kind, "citation": citations.index(hit), "start": a, "end": b})
+        return items
 
     def _items(self, ask: AskType, hits: list[Hit], citations: list[Hit], candidates: list[Candidate],
                scores: np.ndarray, chosen: Candidate) -> list[dict]:
@@ -412,14 +437,33 @@ class Answerer:
         if "list_units" in ask.types:
             sentence = hit.text[chosen.start:chosen.end]
             for m in re.finditer(r"[^、，,；;。和及与]+", sentence):
-                piece = m.group(0).strip()
+                piece = re.split(r"等\d*|等[一二三四五六七八九十]", m.group(0).strip())[0]
+                lead = re.match(r"^(?:对|向|在|到|由|是|去了|包括|分别是|有)", piece)
+                start = m.start() + (len(lead.group(0)) if lead else 0)
+                piece = piece[len(lead.group(0)):] if lead else piece
                 joined = (m.start() > 0 and sentence[m.start() - 1] in "、和及与") or (
                     m.end() < len(sentence) and sentence[m.end()] == "、")
                 if 2 <= len(piece) <= 30 and joined:
                     items.append({"text": piece, "citation": citations.index(hit),
-                                  "start": chosen.start + m.start(), "end": chosen.start + m.end()})
+                                  "start": chosen.start + start, "end": chosen.start + start + len(piece)})
             return items[:MAX_ITEMS]
-        # Problems: the best-scored non-heading sentences, at most two per notice, each with its citation.
+        # Problems: the numbered findings (problem statements parsed at ingest) of the cited notices that
+        # match the question, each citing its notice's passage; without findings, the best sentences.
+        for h in citations:
+            doc = self.searcher.documents[h.doc_id]
+            if not any(c.doc_ok for c in candidates if hits[c.rank].doc_id == h.doc_id):
+                continue
+            if any(item["doc_id"] == h.doc_id for item in items):
+                continue
+            for finding in doc.findings:
+                text = (finding.problem or finding.heading).strip()
+                if text:
+                    items.append({"text": text[:MAX_ANSWER_CHARS], "citation": citations.index(h),
+                                  "doc_id": h.doc_id, "label": finding.label, "start": -1, "end": -1})
+            if items:
+                break  # the best-matching notice's own list
+        if items:
+            return items[:MAX_ITEMS]
         per_doc: dict[str, int] = {}
         for i in np.argsort(-scores):
             c = candidates[int(i)]
@@ -429,8 +473,8 @@ class Answerer:
             if h not in citations:
                 continue
             per_doc[h.doc_id] = per_doc.get(h.doc_id, 0) + 1
-            items.append({"text": h.text[c.start:c.end], "citation": citations.index(h), "start": c.start,
-                          "end": c.end})
+            items.append({"text": h.text[c.start:c.end], "citation": citations.index(h), "doc_id": h.doc_id,
+                          "start": c.start, "end": c.end})
             if len(items) >= MAX_ITEMS // 2:
                 break
         return items

@@ -57,7 +57,7 @@ _ASK_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("list_units", re.compile(r"哪些单位|哪几[家个所]|哪两[家所个]|哪些部门|哪些企业|哪些地方")),
     ("duration", re.compile(r"多久|多长时间|多少天|(?<!哪)几天|为期|多长")),
     ("count", re.compile(r"多少|几[个项条件次名所家类天人批轮种位]|数量|一共|总共")),
-    ("address", re.compile(r"哪里|在哪|哪儿|地址|地点|什么地方")),
+    ("address", re.compile(r"哪里|(?<!存)在哪|哪儿|地址|地点|什么地方")),
     ("list_problems", re.compile(r"哪些问题|存在哪些|什么问题|哪些方面")),
     ("named", re.compile(r"叫什么|什么名|什么文件|哪项|哪个|哪家|哪种|什么专项|什么方式|什么内容|什么说法|什么")),
 ]
@@ -145,7 +145,7 @@ def _person_spans(sentence: str) -> list[tuple[int, int]]:
         if start < 0:
             continue
         pos = start + len(word)
-        if flag in _PERSON_TAGS and 2 <= len(word) <= 4:
+        if flag in _PERSON_TAGS and 2 <= len(word) <= 4 and not _NOT_NAME.search(word):
             spans.append((start, pos))
     for m in _ROLE.finditer(sentence):
         span = name_after(sentence, m.end())
@@ -154,7 +154,9 @@ def _person_spans(sentence: str) -> list[tuple[int, int]]:
     return sorted(set(spans))
 
 
-_NAME_END = "同志|代表|在|向|主持|指出|表示|强调|讲话|作|带队|率"
+_NAME_END = "同志|代表|在|向|主持|指出|表示|强调|讲话|作|带队|率|为|任|担任|是|等|和|及"
+#: jieba sometimes tags a unit (宣传部) or a phrase as a name; a name does not end like a unit.
+_NOT_NAME = re.compile(r"[部委局办厅处科院党政廉组会司省市县区镇乡村]$")
 
 
 def name_after(sentence: str, at: int) -> tuple[int, int] | None:
@@ -172,7 +174,7 @@ def name_after(sentence: str, at: int) -> tuple[int, int] | None:
     if not words:
         return None
     first = words[0]
-    if first.flag.startswith("nr") and 2 <= len(first.word) <= 4:
+    if first.flag.startswith("nr") and 2 <= len(first.word) <= 4 and not _NOT_NAME.search(first.word):
         return at, at + len(first.word)
     # jieba often splits an unknown name (涂放姑 → 涂/放/姑): take 2–3 characters up to a common word.
     bound = re.match(rf"{_HAN}{{2,3}}?(?=[,，、;；。\s(（]|{_NAME_END}|$)", rest)
