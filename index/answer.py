@@ -73,6 +73,8 @@ _NOT_PLACE = re.compile(r"[的了在对和与及是等个届轮第委各全本�
 _NOT_PLACE_TAGS = {"v", "vn", "vd", "a", "ad", "an", "d", "p", "c", "r", "m", "q", "u", "b", "f", "t"}
 #: A word this frequent in jieba's dictionary and tagged as a verb/adjective/… is not a place (要求).
 COMMON_WORD_FREQ = 1000
+#: A university, college, group or hospital: the two characters before the suffix and the suffix (语言大学).
+_ORG = re.compile(r"([\u4e00-\u9fff]{2}(?:大学|学院|集团|医院))")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 
 
@@ -131,7 +133,7 @@ def load_scorer(path: Path = WEIGHTS_FILE) -> dict | None:
 
 
 def question_places(question: str) -> list[str]:
-    """Cores of the place names a question states (海口市委 → 海口) and the years (2030年 → 2030)."""
+    """Cores of the places (海口市委 → 海口), organisations (北京语言大学 → 语言大学) and years a question names."""
     import jieba
     import jieba.posseg as pseg  # lazy: jieba's tag dictionary loads in a second
 
@@ -148,6 +150,8 @@ def question_places(question: str) -> list[str]:
         if _NOT_PLACE.search(core) or common or core in places:
             continue
         places.append(core)
+    places.extend(m for m in _ORG.findall(question) if m not in places and not _NOT_PLACE.search(m[:2])
+                  and not re.search("[哪属]", m[:2]))
     places.extend(y for y in _YEAR.findall(question) if y not in places)
     return places
 
