@@ -173,7 +173,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     elif not answer.citations:
         print("没有找到答案 / no passage matches" + ("; try removing a filter" if filters.active else ""))
     else:
-        print(f"答案 / answer: 【{answer.answer}】\n")
+        if answer.no_answer:
+            print("语料中未找到明确答案 / no clear answer in the corpus; the closest passages:\n")
+        else:
+            if answer.short_answer:
+                print(f"简答 / short answer: {answer.short_answer}")
+            print(f"答案 / answer: 【{answer.answer}】\n")
+            for number, item in enumerate(answer.items, 1):
+                print(f"  {number}. {item['text']}  [{item['citation'] + 1}]")
+            if answer.items:
+                print()
         if "generated" in out:
             generated = out["generated"]
             print(f"生成的回答 / generated ({generated['model']}): {generated['text'] or generated['error']}\n")
@@ -204,7 +213,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if args.verbose:
             print(json.dumps(row, ensure_ascii=False))
     print(f"questions: {report['count']} single ({report['count_fact']} fact), {report['count_multi']} multi")
-    for key in ("recall@5", "mrr@10", "answer_hit@5", "answer_accuracy", "multi_recall@10"):
+    keys = ["recall@5", "mrr@10", "answer_hit@5", "answer_accuracy", "answer_accuracy_paraphrase", "not_found",
+            "multi_recall@10"]
+    if report["count_unanswerable"]:
+        keys.append("unanswerable_not_found")
+    for key in keys:
         print(f"{key:18s} {report[key]:.4f}")
     return 0
 

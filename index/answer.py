@@ -6,18 +6,31 @@ kind of thing asked for (a number for 多少/几, a date for 何时, a name or r
 for 谁, a place for 哪里, a quoted term for 叫什么) that the question does not
 already state, and by its passage's rank.  The answer cites the passage it
 came from and every other passage returned.
+
+On top of the sentence, :mod:`index.answer_type` says what the question asks
+for (a count of 个县, a phone number, a person …); candidate spans of that
+type are scored by how close they sit to the question's own words in their
+clause.  A small logistic scorer (``answer_weights.json``, fitted with
+k-fold cross-validation by ``benchmarks/tune_answer.py``) combines the
+features.  When the question names a place or year the best notice does not
+hold, when no span of a strictly typed answer exists, or when the best score
+is under the fitted threshold, the answer is *not found* (``no_answer``):
+a wrong name attributed to the wrong unit is worse than no answer.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ingest.sentences import split_sentences
 
+from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans
 from .filters import Filters
 from .query import clean_query
 from .search import Hit, Searcher
@@ -42,8 +55,27 @@ _ASKS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 
 MAX_ANSWER_CHARS = 160
 TITLE_TERM_WEIGHT = 0.1
-#: Weights of the sentence score beside word coverage (0..1), chosen on the eval set.
+#: Hand-set weights of the sentence score beside word coverage (the scorer before the learned one).
 WEIGHTS = {"holds": 0.35, "rank": 0.25, "dense": 0.8}
+#: Items of a list answer at most.
+MAX_ITEMS = 8
+#: The learned scorer: feature names, standardisation, coefficients, threshold (benchmarks/tune_answer.py).
+WEIGHTS_FILE = Path(__file__).with_name("answer_weights.json")
+FEATURES = ("cover", "dense", "rank", "holds", "type_has", "type_prox", "fit", "doc_match", "short", "sim_gap",
+            "quoted")
+
+#: Administrative suffixes after a place name; the two characters before one are the place's core.
+_PLACE = re.compile(r"(?=([\u4e00-\u9fff]{2})(?:省|市|县|区|州|镇|街道))")
+#: Characters that cannot be part of a place name (they end or start a phrase instead).
+_NOT_PLACE = re.compile(r"[的了在对和与及是等个届轮第委各全本该那这其去到向给从里"
+                        r"多少几两每共新老上下前后省市县区镇乡被级]")
+#: jieba tags of common words that are not place names (要求县政府 → 要求 is a verb, not a place).
+_NOT_PLACE_TAGS = {"v", "vn", "vd", "a", "ad", "an", "d", "p", "c", "r", "m", "q", "u", "b", "f", "t"}
+#: A word this frequent in jieba's dictionary and tagged as a verb/adjective/… is not a place (要求).
+COMMON_WORD_FREQ = 1000
+#: A university, college, group or hospital: the two characters before the suffix and the suffix (语言大学).
+_ORG = re.compile(r"([\u4e00-\u9fff]{2}(?:大学|学院|集团|医院))")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 
 
 @dataclass
@@ -55,19 +87,122 @@ class Answer:
     sentence_hit: int = -1  # index into citations of the passage holding the answer
     start: int = -1  # answer offsets inside that passage's text
     end: int = -1
+    short_answer: str = ""  # the asked-for fact itself (郭天保, 41个县, 98.71%), "" when none
+    no_answer: bool = False  # True: the corpus holds no clear answer (answer is "")
+    answer_type: str = "sentence"  # what the question asks for (count, person, phone+email, …)
+    items: list[dict] = field(default_factory=list)  # list answers: {"text", "citation", "start", "end"}
+    short_start: int = -1  # short answer offsets inside the cited passage's text
+    short_end: int = -1
 
     def to_dict(self) -> dict:
-        """The CLI's JSON: ``{"answer": ..., "citations": [hits], ...}``."""
+        """The CLI's JSON: ``{"answer": ..., "citations": [hits], "short_answer": ..., "no_answer": ...}``."""
         return {
             "answer": self.answer,
             "citations": [h.to_dict() for h in self.citations],
             "answer_citation": self.sentence_hit,
             "answer_span": [self.start, self.end],
+            "short_answer": self.short_answer,
+            "no_answer": self.no_answer,
+            "answer_type": self.answer_type,
+            "items": self.items,
         }
 
 
-def _trim(text: str, start: int, end: int, query_grams: set[str], asks: list[re.Pattern[str]]) -> tuple[int, int]:
-    """Shorten an over-long sentence to the clauses around its best clause."""
+@dataclass
+class Candidate:
+    """One sentence of a top passage, with its features and its best span of the asked type."""
+
+    rank: int  # passage rank
+    start: int  # sentence offsets in the passage text
+    end: int
+    features: np.ndarray
+    spans: list[tuple[int, int]] = field(default_factory=list)  # best typed span per asked type (passage offsets)
+    kinds: list[str] = field(default_factory=list)  # the asked type of each span
+    doc_ok: bool = True  # the notice matches the places and years the question names
+
+
+def load_scorer(path: Path = WEIGHTS_FILE) -> dict | None:
+    """The learned scorer's plain numbers, or None when the file is missing (hand weights are used)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if list(data.get("features", [])) != list(FEATURES):
+        return None
+    return data
+
+
+def question_places(question: str) -> list[str]:
+    """Cores of the places (海口市委 → 海口), organisations (北京语言大学 → 语言大学) and years a question names."""
+    import jieba
+    import jieba.posseg as pseg  # lazy: jieba's tag dictionary loads in a second
+
+    jieba.dt.check_initialized()
+    tags, freq = pseg.dt.word_tag_tab, jieba.dt.FREQ
+    matches = list(_PLACE.finditer(question))
+    places = []
+    for i, match in enumerate(matches):
+        core = match.group(1)
+        later = matches[i + 1].group(1) if i + 1 < len(matches) and matches[i + 1].start() == match.start() + 1 else ""
+        if later and not _NOT_PLACE.search(later):
+            continue  # 巡察广州市: 察广+州 overlaps 广州+市; the later one is the place
+        common = tags.get(core) in _NOT_PLACE_TAGS and freq.get(core, 0) > COMMON_WORD_FREQ
+        if _NOT_PLACE.search(core) or common or core in places:
+            continue
+        places.append(core)
+    places.extend(m for m in _ORG.findall(question) if m not in places and not _NOT_PLACE.search(m[:2])
+                  and not re.search("[哪属]", m[:2]))
+    places.extend(y for y in _YEAR.findall(question) if y not in places)
+    return places
+
+
+def _proximity(sentence: str, start: int, end: int, weights: dict[str, float]) -> float:
+    """Weighted share of the question's bigrams in the clause holding [start, end) and just before it."""
+    left = max(sentence.rfind(c, 0, start) for c in ",，;；:：。") + 1
+    right = min([i for i in (sentence.find(c, end) for c in ",，;；。") if i >= 0] or [len(sentence)])
+    window = sentence[max(0, min(left, start - 12)):right]
+    total = sum(weights.values()) or 1.0
+    return sum(w for g, w in weights.items() if g in window) / total
+
+
+def _measure_match(ask: AskType, sentence: str, start: int, end: int) -> float:
+    """How well a count span fits the asked measure word and noun (多少个县 → 41个县)."""
+    if not (ask.measure or ask.noun):
+        return 0.0
+    piece = sentence[start:end]
+    score = 0.0
+    if ask.measure and piece.endswith(ask.measure):
+        score += 0.5
+    if ask.noun:
+        after = sentence[end:end + len(ask.noun)]
+        before = sentence[max(0, start - 8):start]
+        common = 0
+        while common < min(len(after), len(ask.noun)) and after[common] == ask.noun[common]:
+            common += 1
+        shared = sum(g in after for g in han_bigrams(ask.noun)) / max(len(han_bigrams(ask.noun)), 1)
+        score += 0.5 * max(common / len(ask.noun), shared, float(ask.noun[:2] in before))
+    return score
+
+
+def _role_match(ask: AskType, sentence: str, start: int, end: int) -> float:
+    """1 when a person span follows the asked role word (组长刘卒 for 组长是谁; not 副组长 unless asked),
+    or is followed by 担任/任 and the role (王宏伟同志担任组长)."""
+    if not ask.role:
+        return 0.0
+    core = ask.role.replace("第一", "").replace("副", "")
+    if re.match(rf"(?:同志)?(?:担任|任|为){re.escape(ask.role)}", sentence[end:end + 12]):
+        return 1.0
+    for m in re.finditer(re.escape(core), sentence):
+        if m.end() <= start <= m.end() + 24 and re.fullmatch(r"[\u4e00-\u9fff、]*", sentence[m.end():start] or ""):
+            deputy = sentence[max(0, m.start() - 1):m.start()] == "副"
+            if deputy == ("副" in ask.role):
+                return 1.0 if start == m.end() else 0.5
+    return 0.0
+
+
+def _trim(text: str, start: int, end: int, query_grams: set[str], asks: list[re.Pattern[str]],
+          focus: tuple[int, int] | None = None) -> tuple[int, int]:
+    """Shorten an over-long sentence to the clauses around its best clause (the one holding ``focus``)."""
     if end - start <= MAX_ANSWER_CHARS:
         return start, end
     clauses = [(start + m.start(), start + m.end()) for m in _CLAUSE.finditer(text[start:end])]
@@ -77,6 +212,8 @@ def _trim(text: str, start: int, end: int, query_grams: set[str], asks: list[re.
         return len(query_grams & set(han_bigrams(piece))) + 2.0 * sum(bool(p.search(piece)) for p in asks)
 
     best = max(range(len(clauses)), key=lambda i: clause_score(clauses[i]))
+    if focus is not None:
+        best = next((i for i, (a, b) in enumerate(clauses) if a <= focus[0] < b), best)
     lo = hi = best
     while True:
         grown = False
@@ -103,9 +240,11 @@ def _holds_new(pattern: re.Pattern[str], sentence: str, query_numbers: set[str])
 class Answerer:
     """Extractive question answering over a :class:`Searcher`."""
 
-    def __init__(self, searcher: Searcher, passages: int = 5) -> None:
+    def __init__(self, searcher: Searcher, passages: int = 5, scorer: dict | bool | None = True) -> None:
         self.searcher = searcher
         self.passages = passages
+        #: The learned scorer (True: read answer_weights.json; None/False: hand weights).
+        self.scorer: dict | None = load_scorer() if scorer is True else (scorer or None)
 
     def _idf(self, gram: str) -> float:
         kw = self.searcher.keyword
@@ -150,38 +289,196 @@ class Answerer:
             blocks.append(np.asarray(saved, dtype="float32").reshape(len(spans), -1))
         return np.vstack(blocks) @ vector
 
-    def ask(self, question: str, top: int = 5, filters: Filters | None = None) -> Answer:
-        """Answer ``question`` with the best sentence of the top passages and citations."""
+    def candidates(self, question: str, top: int = 5, filters: Filters | None = None
+                   ) -> tuple[AskType, list[Hit], list[Candidate]]:
+        """What the question asks for, the passages, and every sentence of the top ones with its features.
+
+        Public so that ``benchmarks/tune_answer.py`` can fit the scorer on the same features.
+        """
         cleaned = clean_query(question)
+        ask = asked_types(cleaned)
         vector = self.searcher.embed_query(cleaned)
         ranked = self.searcher.rank_chunks(cleaned, filters, vector=vector)
         hits = self.searcher.hits(ranked, max(top, self.passages), per_doc=3)
-        if not hits:
-            return Answer(answer="", citations=[])
+        top_hits = hits[: self.passages]
         grams = set(han_bigrams(cleaned))
-        candidates = [(rank, s, e, hit.text[s:e]) for rank, hit in enumerate(hits[: self.passages])
-                      for s, e in split_sentences(hit.text)]
-        if not candidates:
-            return Answer(answer=hits[0].text[:MAX_ANSWER_CHARS], citations=hits[:top], sentence_hit=0,
-                          start=0, end=min(len(hits[0].text), MAX_ANSWER_CHARS))
-        weights = self._weights(grams, [c[3] for c in candidates])
-        titles = [hit.title for hit in hits[: self.passages]]
+        sentences = [(rank, s, e) for rank, hit in enumerate(top_hits) for s, e in split_sentences(hit.text)]
+        if not sentences:
+            return ask, hits, []
+        weights = self._weights(grams, [top_hits[r].text[s:e] for r, s, e in sentences])
         asks = [holds for asked, holds in _ASKS if asked.search(cleaned)]
         query_numbers = set(re.findall(r"\d+(?:\.\d+)?", cleaned))
-        similarity = self._sentence_similarity(vector, hits[: self.passages])
-        spread = float(similarity.max() - similarity.min()) or 1.0
-        scores = []
-        for (rank, _s, _e, sentence), sim in zip(candidates, similarity, strict=True):
-            # Question terms that are in the notice's title say which notice, not which sentence.
-            local = {g: w * (TITLE_TERM_WEIGHT if g in titles[rank] else 1.0) for g, w in weights.items()}
+        similarity = self._sentence_similarity(vector, top_hits)
+        low, high = float(similarity.min()), float(similarity.max())
+        spread = (high - low) or 1.0
+        places = question_places(cleaned)
+        doc_ok = {}
+        for hit in top_hits:
+            if hit.doc_id not in doc_ok:
+                doc = self.searcher.documents[hit.doc_id]
+                haystack = f"{doc.title}{doc.org}{doc.date}{doc.signed_date}{doc.text}"
+                doc_ok[hit.doc_id] = all(p in haystack for p in places)
+        out = []
+        for (rank, s, e), sim in zip(sentences, similarity, strict=True):
+            text = top_hits[rank].text
+            sentence = text[s:e]
+            local = {g: w * (TITLE_TERM_WEIGHT if g in top_hits[rank].title else 1.0) for g, w in weights.items()}
             cover = sum(w for g, w in local.items() if g in sentence) / (sum(local.values()) or 1.0)
-            holds = sum(_holds_new(pattern, sentence, query_numbers) for pattern in asks) / max(len(asks), 1)
-            dense = (float(sim) - float(similarity.min())) / spread
-            scores.append(cover + WEIGHTS["holds"] * holds + WEIGHTS["rank"] / (rank + 1) + WEIGHTS["dense"] * dense)
-        rank, s, e, _ = candidates[int(np.argmax(scores))]
-        s, e = _trim(hits[rank].text, s, e, grams, asks)
+            holds = sum(_holds_new(p, sentence, query_numbers) for p in asks) / max(len(asks), 1)
+            best_spans, kinds, has, prox, fit, quoted = [], [], 0.0, 0.0, 0.0, 0.0
+            for kind in ask.types:
+                found = [(a, b) for a, b in find_spans(kind, sentence)
+                         if not (set(re.findall(r"\d+", sentence[a:b])) and
+                                 set(re.findall(r"\d+", sentence[a:b])) <= query_numbers)]
+                if not found:
+                    continue
+                if kind in STRICT or kind == "address":
+                    has += 1.0 / len(ask.types)
+                else:
+                    quoted = 1.0
+                scored = [(_proximity(sentence, a, b, local) + self._fit(ask, kind, sentence, a, b), a, b)
+                          for a, b in found]
+                _, a, b = max(scored)
+                best_spans.append((s + a, s + b))
+                kinds.append(kind)
+                prox = max(prox, _proximity(sentence, a, b, local))
+                fit = max(fit, self._fit(ask, kind, sentence, a, b))
+            features = np.array([cover, (float(sim) - low) / spread, 1.0 / (rank + 1), holds, has, prox, fit,
+                                 float(doc_ok[top_hits[rank].doc_id]), float(len(sentence) <= 14),
+                                 float(sim) - high, quoted], dtype="float64")
+            out.append(Candidate(rank=rank, start=s, end=e, features=features, spans=best_spans, kinds=kinds,
+                                 doc_ok=doc_ok[top_hits[rank].doc_id]))
+        return ask, hits, out
+
+    @staticmethod
+    def _fit(ask: AskType, kind: str, sentence: str, start: int, end: int) -> float:
+        """How well a span fits the question's form: measure word and noun of a count, role of a person."""
+        if kind in ("count", "money", "duration"):
+            return _measure_match(ask, sentence, start, end)
+        if kind == "person":
+            return _role_match(ask, sentence, start, end)
+        return 0.0
+
+    @staticmethod
+    def eligible(ask: AskType, candidate: Candidate) -> bool:
+        """Whether a candidate may answer: its notice matches the question, and a strict type has its span."""
+        strict = bool(ask.types) and all(t in STRICT for t in ask.types)
+        return candidate.doc_ok and not (strict and not candidate.spans)
+
+    def score(self, candidates: list[Candidate]) -> np.ndarray:
+        """Score of each candidate: the learned scorer's log-odds, or the hand weights when it is missing."""
+        if not candidates:
+            return np.zeros(0)
+        x = np.vstack([c.features for c in candidates])
+        if self.scorer is None:
+            f = {name: x[:, i] for i, name in enumerate(FEATURES)}
+            return (f["cover"] + WEIGHTS["holds"] * f["holds"] + WEIGHTS["rank"] * f["rank"] +
+                    WEIGHTS["dense"] * f["dense"])
+        z = (x - np.asarray(self.scorer["mean"])) / np.asarray(self.scorer["scale"])
+        return z @ np.asarray(self.scorer["coef"]) + float(self.scorer["bias"])
+
+    def ask(self, question: str, top: int = 5, filters: Filters | None = None) -> Answer:
+        """Answer ``question``: the short answer, the sentence holding it, citations — or not found."""
+        ask, hits, candidates = self.candidates(question, top, filters)
+        if not hits:
+            return Answer(answer="", citations=[], no_answer=True, answer_type=ask.name)
         citations = hits[:top]
-        if rank >= len(citations):
-            citations = [*citations, hits[rank]]
-        index = citations.index(hits[rank])
-        return Answer(answer=hits[rank].text[s:e], citations=citations, sentence_hit=index, start=s, end=e)
+        if not candidates:
+            return Answer(answer="", citations=citations, no_answer=True, answer_type=ask.name)
+        scores = self.score(candidates)
+        open_scores = np.where([self.eligible(ask, c) for c in candidates], scores, -np.inf)
+        best = int(np.argmax(open_scores))
+        chosen = candidates[best]
+        threshold = float(self.scorer["threshold"]) if self.scorer else -math.inf
+        if not np.isfinite(open_scores[best]) or open_scores[best] < threshold:
+            return Answer(answer="", citations=citations, no_answer=True, answer_type=ask.name)
+        hit = hits[chosen.rank]
+        cleaned = clean_query(question)
+        asks = [holds for asked, holds in _ASKS if asked.search(cleaned)]
+        focus = chosen.spans[0] if chosen.spans else None
+        s, e = _trim(hit.text, chosen.start, chosen.end, set(han_bigrams(cleaned)), asks, focus)
+        if chosen.rank >= len(citations):
+            citations = [*citations, hit]
+        index = citations.index(hit)
+        short = "、".join(hit.text[a:b] for a, b in chosen.spans)
+        answer = Answer(answer=hit.text[s:e], citations=citations, sentence_hit=index, start=s, end=e,
+                        short_answer=short, answer_type=ask.name,
+                        short_start=focus[0] if focus else -1, short_end=focus[1] if focus else -1)
+        if len(ask.types) > 1:
+            answer.items = self._parts(ask, hits, citations, candidates, open_scores, chosen)
+            answer.short_answer = "；".join(item["text"] for item in answer.items) or answer.short_answer
+        if any(t in LIST_TYPES for t in ask.types):
+            answer.items = self._items(ask, hits, citations, candidates, scores, chosen)
+            if answer.items and "list_units" in ask.types:
+                answer.short_answer = "；".join(item["text"] for item in answer.items)
+            elif answer.items:
+                answer.short_answer = ""  # the items are the answer; a quoted name in one sentence is not
+        return answer
+
+    def _parts(self, ask: AskType, hits: list[Hit], citations: list[Hit], candidates: list[Candidate],
+               scores: np.ndarray, chosen: Candidate) -> list[dict]:
+        """A two-part question (电话和邮箱): the best span of each asked type in the chosen notice, each cited."""
+        doc_id = hits[chosen.rank].doc_id
+        items = []
+        for kind in ask.types:
+            options = [(scores[i], c) for i, c in enumerate(candidates)
+                       if kind in c.kinds and hits[c.rank].doc_id == doc_id and np.isfinite(scores[i])]
+            if not options:
+                continue
+            _, c = max(options, key=lambda pair: pair[0])
+            hit = hits[c.rank]
+            if hit not in citations:
+                citations.append(hit)
+            a, b = c.spans[c.kinds.index(kind)]
+            items.append({"text": hit.text[a:b], "type": kind, "citation": citations.index(hit), "start": a, "end": b})
+        return items
+
+    def _items(self, ask: AskType, hits: list[Hit], citations: list[Hit], candidates: list[Candidate],
+               scores: np.ndarray, chosen: Candidate) -> list[dict]:
+        """A list answer: the units enumerated in the best sentence, or the best problem sentences over notices."""
+        items: list[dict] = []
+        hit = hits[chosen.rank]
+        if "list_units" in ask.types:
+            sentence = hit.text[chosen.start:chosen.end]
+            for m in re.finditer(r"[^、，,；;。和及与]+", sentence):
+                piece = re.split(r"等\d*|等[一二三四五六七八九十]", m.group(0).strip())[0]
+                lead = re.match(r"^(?:对|向|在|到|由|是|去了|包括|分别是|有)", piece)
+                start = m.start() + (len(lead.group(0)) if lead else 0)
+                piece = piece[len(lead.group(0)):] if lead else piece
+                joined = (m.start() > 0 and sentence[m.start() - 1] in "、和及与") or (
+                    m.end() < len(sentence) and sentence[m.end()] == "、")
+                if 2 <= len(piece) <= 30 and joined:
+                    items.append({"text": piece, "citation": citations.index(hit),
+                                  "start": chosen.start + start, "end": chosen.start + start + len(piece)})
+            return items[:MAX_ITEMS]
+        # Problems: the numbered findings (problem statements parsed at ingest) of the cited notices that
+        # match the question, each citing its notice's passage; without findings, the best sentences.
+        for h in citations:
+            doc = self.searcher.documents[h.doc_id]
+            if not any(c.doc_ok for c in candidates if hits[c.rank].doc_id == h.doc_id):
+                continue
+            if any(item["doc_id"] == h.doc_id for item in items):
+                continue
+            for finding in doc.findings:
+                text = (finding.problem or finding.heading).strip()
+                if text:
+                    items.append({"text": text[:MAX_ANSWER_CHARS], "citation": citations.index(h),
+                                  "doc_id": h.doc_id, "label": finding.label, "start": -1, "end": -1})
+            if items:
+                break  # the best-matching notice's own list
+        if items:
+            return items[:MAX_ITEMS]
+        per_doc: dict[str, int] = {}
+        for i in np.argsort(-scores):
+            c = candidates[int(i)]
+            h = hits[c.rank]
+            if not c.doc_ok or c.features[FEATURES.index("short")] or per_doc.get(h.doc_id, 0) >= 2:
+                continue
+            if h not in citations:
+                continue
+            per_doc[h.doc_id] = per_doc.get(h.doc_id, 0) + 1
+            items.append({"text": h.text[c.start:c.end], "citation": citations.index(h), "doc_id": h.doc_id,
+                          "start": c.start, "end": c.end})
+            if len(items) >= MAX_ITEMS // 2:
+                break
+        return items

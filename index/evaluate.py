@@ -43,15 +43,18 @@ def evaluate(searcher: Searcher, questions: list[dict],
     """Compute the report's figures; ``related(query, k)`` ranks documents for multi questions.
 
     Returns a dict with ``recall@5``, ``mrr@10``, ``answer_hit@5`` (fact and
-    paraphrase), ``answer_accuracy`` (fact), ``multi_recall@10``, counts and
-    the per-question details under ``questions``.
+    paraphrase), ``answer_accuracy`` (fact), ``answer_accuracy_paraphrase``,
+    ``not_found`` (share of fact/paraphrase questions answered "not found"),
+    ``multi_recall@10``, counts and the per-question details under ``questions``.
+    Questions of type ``unanswerable`` count only in ``unanswerable_not_found``.
     """
     answerer = Answerer(searcher)
-    single = [q for q in questions if q.get("type") != "multi" and q.get("relevant")]
+    single = [q for q in questions if q.get("type") in ("fact", "paraphrase") and q.get("relevant")]
+    unanswerable = [q for q in questions if q.get("type") == "unanswerable"]
     multi = [q for q in questions if q.get("type") == "multi" and q.get("relevant")]
     details = []
-    recall5 = mrr = hit5 = acc = 0.0
-    facts = 0
+    recall5 = mrr = hit5 = acc = acc_para = not_found = 0.0
+    facts = paraphrases = 0
     for q in single:
         hits = searcher.search(q["query"], top=10)
         docs = _doc_ranking(hits)
@@ -63,13 +66,25 @@ def evaluate(searcher: Searcher, questions: list[dict],
         recall5 += bool(rank and rank <= 5)
         mrr += 1.0 / rank if rank else 0.0
         hit5 += in_top5
-        if q.get("type") == "fact" and answer:
-            facts += 1
-            given = answerer.ask(q["query"]).answer
-            row["answer"] = given
-            row["answer_ok"] = answer in given
-            acc += answer in given
+        if answer:
+            given = answerer.ask(q["query"])
+            ok = answer in given.answer
+            row.update(answer=given.answer, short_answer=given.short_answer, no_answer=given.no_answer,
+                       answer_type=given.answer_type, answer_ok=ok)
+            not_found += given.no_answer
+            if q.get("type") == "fact":
+                facts += 1
+                acc += ok
+            else:
+                paraphrases += 1
+                acc_para += ok
         details.append(row)
+    said_none = 0
+    for q in unanswerable:
+        given = answerer.ask(q["query"])
+        said_none += given.no_answer
+        details.append({"qid": q["qid"], "type": "unanswerable", "no_answer": given.no_answer,
+                        "answer": given.answer, "short_answer": given.short_answer})
     multi_recall = 0.0
     for q in multi:
         ranked = related(q["query"], 10) if related else _doc_ranking(searcher.search(q["query"], top=30, per_doc=1))
@@ -86,5 +101,9 @@ def evaluate(searcher: Searcher, questions: list[dict],
         "mrr@10": round(mrr / n, 4),
         "answer_hit@5": round(hit5 / n, 4),
         "answer_accuracy": round(acc / max(facts, 1), 4),
+        "answer_accuracy_paraphrase": round(acc_para / max(paraphrases, 1), 4),
+        "not_found": round(not_found / max(facts + paraphrases, 1), 4),
+        "count_unanswerable": len(unanswerable),
+        "unanswerable_not_found": round(said_none / max(len(unanswerable), 1), 4),
         "multi_recall@10": round(multi_recall / max(len(multi), 1), 4),
     }

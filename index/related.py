@@ -25,6 +25,7 @@ where a finding matches, passages (section, text) otherwise.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,11 @@ FINDING_WEIGHT = 0.5
 FINDING_MARGIN = 0.03
 #: Matches listed per document.
 MATCHES = 3
+#: The list is cut after the last document scoring at least this share of the best one's score
+#: (chosen by k-fold cross-validation on the multi-notice questions: benchmarks/tune_related_cut.py).
+CUT_RATIO = 0.4
+#: Question scaffolding that says "list notices", not what about (哪些…材料/报道/通报 有哪些?).
+_SCAFFOLD = re.compile(r"有哪些|是哪些|哪些|哪几次|哪几|材料|报道|通报|信息|相关|方面的|提到|讲到|[?？]")
 
 
 @dataclass
@@ -88,8 +94,13 @@ def _document_query(searcher: Searcher, doc: Document) -> str:
     return f"{doc.title}。{body}"[:MAX_QUERY_CHARS]
 
 
-def related(searcher: Searcher, text_or_ref: str, top: int = 10, filters: Filters | None = None) -> list[dict]:
+def related(searcher: Searcher, text_or_ref: str, top: int = 10, filters: Filters | None = None,
+            cut: bool = True) -> list[dict]:
     """Notices most related to ``text_or_ref``, best first, one entry per document.
+
+    With ``cut`` the list ends where relevance drops: documents scoring under
+    ``CUT_RATIO`` × the best score are left out, so a topic held by three
+    notices lists three, not ``top``.
 
     Each entry: ``doc_id, title, org, date, kind, url, score, matches`` where
     a match is ``{"label", "heading", "text", "measures", "similarity"}`` for
@@ -98,18 +109,25 @@ def related(searcher: Searcher, text_or_ref: str, top: int = 10, filters: Filter
     """
     query = resolve_query(searcher, text_or_ref)
     cleaned = clean_query(query.text)
+    if not query.ref:  # free text: search for the topic, not for "which notices"
+        cleaned = _SCAFFOLD.sub("", cleaned).strip() or cleaned
     vector = searcher.embed_query(cleaned)
     passages = _passage_ranking(searcher, cleaned, vector, filters, query.exclude)
     findings = _finding_ranking(searcher, vector, filters, query.exclude)
     scores = _fuse(searcher, passages, findings)
     ranked = sorted(scores, key=lambda d: -scores[d])[:top]
+    if cut and ranked:
+        ranked = [d for d in ranked if scores[d] >= CUT_RATIO * scores[ranked[0]]]
     return [_entry(searcher, doc_id, scores[doc_id], passages.get(doc_id, []), findings.get(doc_id, []), vector)
             for doc_id in ranked]
 
 
-def related_documents(searcher: Searcher, text: str, k: int = 10) -> list[str]:
-    """Document ids most related to ``text``, best first (one per document); used by ``evaluate``."""
-    return [entry["doc_id"] for entry in related(searcher, text, top=k)]
+def related_documents(searcher: Searcher, text: str, k: int = 10, cut: bool = False) -> list[str]:
+    """Document ids most related to ``text``, best first (one per document); used by ``evaluate``.
+
+    Uncut by default: multi Recall@10 measures the ranking; the cut list is measured apart.
+    """
+    return [entry["doc_id"] for entry in related(searcher, text, top=k, cut=cut)]
 
 
 # --------------------------------------------------------------------------

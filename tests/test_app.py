@@ -96,6 +96,29 @@ def test_seed_citation_shows_heading_path(app: AppTest) -> None:
     assert " &gt; " in source, source  # the heading path, e.g. 一、… > (二)…
 
 
+def test_short_answer_comes_first(app: AppTest) -> None:
+    at = ask(app, question("d019")["query"])  # …领导小组的组长是谁? → 郭天保
+    short = html_of(at, "ns-short-answer")
+    assert len(short) == 1 and "郭天保" in short[0]
+    bodies = [h.value for h in at.html if not h.value.startswith("<style>")]
+    assert bodies.index(short[0]) < bodies.index(html_of(at, "ns-answer-box")[0])
+
+
+def test_unit_absent_from_the_corpus_says_not_found(app: AppTest) -> None:
+    at = ask(app, "海口市委巡察组组长是谁？")
+    assert at.warning and "语料中未找到明确答案" in at.warning[0].value
+    assert not html_of(at, "ns-answer-box") and not html_of(at, "ns-short-answer")
+    assert html_of(at, "ns-hit"), "the closest passages are still shown"
+
+
+def test_list_answer_shows_each_item_with_its_citation(app: AppTest) -> None:
+    at = ask(app, "十一届内蒙古自治区党委第七轮巡视对哪几个区直部门开展了机动巡视？")
+    items = html_of(at, "ns-answer-items")
+    assert len(items) == 1
+    for unit in ("自治区教育厅", "自治区卫生健康委员会", "自治区医疗保障局"):
+        assert re.search(rf"<li>{unit} <sup>\[\d\]</sup></li>", items[0]), items[0]
+
+
 def test_bad_query_is_a_friendly_warning(app: AppTest) -> None:
     at = ask(app, "？？？ ！！")
     assert not html_of(at, "ns-hit")

@@ -124,6 +124,7 @@ def test_ask_a_question_in_chromium(server: str) -> None:
             box.press("Enter")
             answer = page.locator(".ns-answer-text")
             expect(answer).to_contain_text(row["answer"], timeout=ANSWER_TIMEOUT_MS)
+            expect(page.locator(".ns-short-answer")).to_have_text("郭天保")  # the short answer, shown first
             expect(page.locator(".ns-cites")).to_contain_text("（答案出处）")
             assert page.locator(".ns-hit").count() > 0
             assert page.locator("script", has_text="alert(1)").count() == 0
@@ -135,6 +136,19 @@ def test_ask_a_question_in_chromium(server: str) -> None:
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             page.screenshot(path=str(ARTIFACTS / "browser-ask-phone.png"))
             assert overflow <= 1, f"page is {overflow}px wider than a phone screen"
+
+            page.set_viewport_size({"width": 1000, "height": 1300})
+            box.fill("十一届内蒙古自治区党委第七轮巡视对哪几个区直部门开展了机动巡视？")  # a list answer
+            box.press("Enter")
+            items = page.locator(".ns-answer-items li")
+            expect(items.first).to_contain_text("自治区教育厅", timeout=ANSWER_TIMEOUT_MS)
+            expect(items).to_have_count(3)
+            box.fill("海口市委巡察组组长是谁？")  # a unit the corpus does not hold
+            box.press("Enter")
+            expect(page.get_by_text("语料中未找到明确答案")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            expect(page.locator(".ns-answer-text")).to_have_count(0)
+            assert page.locator(".ns-hit").count() > 0  # the closest passages
+            page.screenshot(path=str(ARTIFACTS / "browser-not-found.png"))
         finally:
             browser.close()
 

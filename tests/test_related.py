@@ -13,7 +13,7 @@ import pytest
 from test_compare import announcements_index, cli
 
 from index.errors import NotFound
-from index.related import related, related_documents
+from index.related import CUT_RATIO, related, related_documents
 
 ENTRY_KEYS = {"doc_id", "title", "org", "date", "kind", "url", "score", "matches"}
 
@@ -23,7 +23,7 @@ def _ids(entries: list[dict]) -> list[str]:
 
 
 def test_finding_reference_excludes_its_notice_and_groups_by_document(searcher) -> None:
-    entries = related(searcher, "seed:问题3", top=10)  # 落实意识形态工作责任制不到位
+    entries = related(searcher, "seed:问题3", top=10, cut=False)  # 落实意识形态工作责任制不到位
     ids = _ids(entries)
     assert len(entries) == 10 and "seed" not in ids
     assert len(ids) == len(set(ids)), "one entry per document"
@@ -42,7 +42,7 @@ def test_free_text_finds_the_notice_that_states_it(searcher) -> None:
 
 
 def test_matches_name_the_finding_with_its_measures(searcher) -> None:
-    entries = related(searcher, "意识形态工作责任制落实不到位", top=10)
+    entries = related(searcher, "意识形态工作责任制落实不到位", top=10, cut=False)
     seed = next(e for e in entries if e["doc_id"] == "seed")
     labels = [m.get("label") for m in seed["matches"]]
     assert "问题3" in labels
@@ -57,9 +57,21 @@ def test_document_reference_finds_notices_with_the_same_problems(searcher) -> No
     assert entries[0]["doc_id"] == "seed"
 
 
+def test_list_is_cut_where_relevance_drops(searcher) -> None:
+    # e102 in questions_more.jsonl: 5 notices on 意识形态 special checks; the best scores far above the rest
+    query = "哪些巡视巡察同步开展了意识形态工作责任制落实情况专项检查或据此制定专项整改方案?"
+    uncut = related(searcher, query, top=10, cut=False)
+    cut = related(searcher, query, top=10)
+    assert len(uncut) == 10 and 1 <= len(cut) < 10
+    assert _ids(cut) == _ids(uncut)[: len(cut)]
+    best = cut[0]["score"]
+    assert all(e["score"] >= CUT_RATIO * best for e in cut)
+    assert all(e["score"] < CUT_RATIO * best for e in uncut[len(cut):])
+
+
 def test_related_documents_follows_related(searcher) -> None:
     query = "山东省委召开过哪几次巡视工作动员部署会?"
-    assert related_documents(searcher, query, 5) == _ids(related(searcher, query, top=5))
+    assert related_documents(searcher, query, 5) == _ids(related(searcher, query, top=5, cut=False))
     assert {"n0148", "n0151", "n0152"} <= set(related_documents(searcher, query, 10))
 
 

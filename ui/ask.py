@@ -16,6 +16,9 @@ from .notice import open_notice
 KEY_QUESTION = "question"
 KEY_EXAMPLE = "example"
 ANSWER_CITATIONS = 5
+#: What the page says when the corpus holds no clear answer.
+NOT_FOUND = "语料中未找到明确答案"
+SHORT_STYLE = "font-size:1.6rem;font-weight:700;margin:.2rem 0 .6rem"
 PER_DOC = 2
 
 EXAMPLES = (
@@ -75,10 +78,27 @@ def render(ctx: state.Context) -> None:
 
 
 def _show_answer(answer: Answer, terms: list[str]) -> None:
-    """The answer sentence inside its passage, then the numbered citations."""
+    """The short answer first, then list items, the answer sentence inside its passage, then the citations.
+
+    When the library finds no clear answer (``no_answer``) the page says so
+    (语料中未找到明确答案) and lists the closest passages' sources instead.
+    """
+    if answer.no_answer:
+        st.subheader("答案")
+        st.warning(f"{NOT_FOUND}。下面是最接近的段落，请阅读原文自行判断。", icon=":material/search_off:")
+        if answer.citations:
+            st.markdown("**最接近的段落来源**")
+            st.html(highlight.citation_list(answer.citations))
+        return
     if not answer.answer or not (0 <= answer.sentence_hit < len(answer.citations)):
         return
     st.subheader("答案")
+    if answer.short_answer and not answer.items:
+        st.html(f'<div class="ns-short-answer" style="{SHORT_STYLE}">{highlight.esc(answer.short_answer)}</div>')
+    if answer.items:
+        rows = "".join(f'<li>{highlight.esc(item["text"])} <sup>[{item["citation"] + 1}]</sup></li>'
+                       for item in answer.items)
+        st.html(f'<ol class="ns-answer-items">{rows}</ol>')
     source = answer.citations[answer.sentence_hit]
     st.html(highlight.answer_box(answer.answer, source, answer.start, answer.end, terms))
     st.caption("答案是从通报原文中摘取的句子（绿色），请以原文为准。")

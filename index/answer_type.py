@@ -1,0 +1,183 @@
+"""What a question asks for, and the spans of a sentence that could be it.
+
+:func:`asked_types` reads the question (多少个县 → a count measured in 个 of
+县; 电话和邮箱 → a phone number *and* an e-mail address); :func:`find_spans`
+finds candidate spans of a type in a sentence.  The patterns are general
+Chinese forms (numerals with measure words, dates, phone numbers, e-mail and
+postal boxes, 《》/“” names, names after a role word), not fitted to any one
+question; which candidate wins is the scorer's business (:mod:`index.answer`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: A number: Arabic (with decimals/thousands), Chinese numerals, or 近/约/余 forms around them.
+NUM = r"(?:[近约超逾共计]?(?:\d[\d,，]*(?:\.\d+)?|[零一二两三四五六七八九十百千万亿半]+)(?:余|多)?)"
+#: Measure words a count is stated in (longest first so 人次 wins over 人).
+MEASURES = ("人次", "方面", "个", "项", "条", "件", "名", "所", "家", "类", "批", "轮", "户", "村", "起", "份",
+            "种", "次", "人", "位", "处", "座", "组", "期", "笔", "场", "篇", "张", "亩", "元", "天", "年", "周",
+            "月", "万", "亿")
+_MEASURE = "|".join(MEASURES)
+_HAN = r"[\u4e00-\u9fff]"
+
+SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
+    "email": re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"),
+    "phone": re.compile(r"(?<!\d)(?:\d{3,4}\s*[-—－–]{1,2}\s*\d{7,8}|1[3-9]\d{9}|\d{7,8}|\d{3,4}\s*\d{7,8})(?!\d)"),
+    "postal": re.compile(rf"(?:{_HAN}{{0,12}}?)(?:第)?\d+号?{_HAN}{{0,6}}信箱"),
+    "postcode": re.compile(r"(?<!\d)\d{6}(?!\d)"),
+    "percent": re.compile(rf"(?:{NUM}\s*[%％])|百分之{NUM}|{NUM}成"),
+    "money": re.compile(rf"{NUM}\s*(?:万|亿)?多?元"),
+    "time": re.compile(r"(?:(?:上午|下午|早上?|晚上?|中午)\s*)?\d{1,2}\s*[:：]\s*\d{2}"
+                       r"(?:\s*(?:至|到|—|－|-|~|～)+\s*(?:(?:上午|下午|早上?|晚上?|中午)\s*)?\d{1,2}\s*[:：]\s*\d{2})?"),
+    "date": re.compile(r"(?:\d{4}\s*年)?(?:\d{1,2}\s*月)(?:\d{1,2}\s*日)?(?:[上下]午|晚)?"
+                       r"(?:\s*(?:至|到|—|－|-|~)\s*(?:\d{4}\s*年)?(?:\d{1,2}\s*月)?(?:\d{1,2}\s*日)?)?"
+                       r"|\d{4}\s*年(?:底|初|末|上半年|下半年)?"),
+    "duration": re.compile(rf"(?:为期|历时|用时|仅)?{NUM}\s*(?:个(?:半)?月|天|周|年|个工作日|小时)(?:左右)?"),
+    "address": re.compile(rf"{_HAN}{{2,12}}(?:路|街|大道|巷|道)(?:\d+号)?{_HAN}{{0,10}}"
+                          r"(?:宾馆|酒店|大楼|大厦|楼|院|中心|室)"
+                          rf"|(?<=地点[:：])[^,，;；。]{{4,30}}|(?<=地址[:：])[^,，;；。]{{4,30}}"),
+    "quoted": re.compile(r"《[^》]{2,40}》|“[^”]{2,30}”|\"[^\"]{2,30}\""),
+    "count": re.compile(rf"{NUM}\s*(?:{_MEASURE})"),
+}
+
+#: Question patterns → the type they ask for, first match of each group wins.
+_ASK_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("email", re.compile(r"电子邮箱|电子信箱|电子邮件|邮箱|e-?mail", re.I)),
+    ("postcode", re.compile(r"邮编|邮政编码")),
+    ("postal", re.compile(r"邮政信箱|信箱|寄信")),
+    ("time", re.compile(r"几点|接听时间|时段")),
+    ("phone", re.compile(r"电话(?:号码)?(?:是|为)?多少|哪个电话|电话号码|热线|手机号|举报电话|监督电话|电话和|和电话")),
+    ("percent", re.compile(r"率是?多少|率达到|比例|占比|几成|百分")),
+    ("money", re.compile(r"多少钱|金额|多少元|多少万元|资金|挽回|追退|罚款|罚的钱|经济损失|数额")),
+    ("date", re.compile(r"时间[?？]?$|哪天|哪一天|何时|什么时候|日期|起止|截止|哪年|几月|哪几天|持续到")),
+    ("person", re.compile(r"是谁|由谁|谁[任是]|哪位|叫什么名字|一把手叫|谁$|谁[?？]")),
+    ("named", re.compile(r"(?:叫什么|是什么|什么\w{0,3})[?？]?$")),
+    ("list_units", re.compile(r"哪些单位|哪几[家个所]|哪两[家所个]|哪些部门|哪些企业|哪些地方")),
+    ("duration", re.compile(r"多久|多长时间|多少天|(?<!哪)几天|为期|多长")),
+    ("count", re.compile(r"多少|几[个项条件次名所家类天人批轮种位]|数量|一共|总共")),
+    ("address", re.compile(r"哪里|(?<!存)在哪|哪儿|地址|地点|什么地方")),
+    ("list_problems", re.compile(r"哪些问题|存在哪些|什么问题|哪些方面")),
+    ("named", re.compile(r"叫什么|什么名|什么文件|哪项|哪个|哪家|哪种|什么专项|什么方式|什么内容|什么说法|什么")),
+]
+
+#: Types whose answer has a strict shape: no span of the type means no answer.
+STRICT = {"email", "postcode", "postal", "phone", "time", "percent", "money", "date", "count", "duration", "person"}
+#: Types answered by several items gathered over passages.
+LIST_TYPES = {"list_units", "list_problems"}
+
+
+@dataclass
+class AskType:
+    """What a question asks for."""
+
+    types: list[str] = field(default_factory=list)  # e.g. ["phone", "email"]; [] = free sentence
+    measure: str = ""  # measure word of a count (个, 项, 条 …)
+    noun: str = ""  # the counted noun (县, 整改措施 …)
+    role: str = ""  # the role a person question asks about (组长, 第一副组长, 区委书记 …)
+
+    @property
+    def name(self) -> str:
+        """The type as reported in JSON (``phone+email``, ``count``, ``sentence``)."""
+        return "+".join(self.types) or "sentence"
+
+
+_COUNT_ASK = re.compile(rf"(?:多少|几)\s*({_MEASURE})?({_HAN}{{0,6}})")
+_STOP_NOUN = re.compile(r"[的了是在有呢吗啊?？,，。]|一共|总共")
+
+
+def asked_types(question: str) -> AskType:
+    """The types ``question`` asks for (two when it asks for two things joined by 和/及/与)."""
+    found: list[str] = []
+    for name, pattern in _ASK_RULES:
+        if pattern.search(question) and name not in found:
+            found.append(name)
+    # Only contact details may combine (电话和邮箱); otherwise the most specific type wins.
+    contact = [t for t in found if t in ("phone", "email", "postal", "postcode", "address")]
+    joined = re.search(r"和|及|与|以及|、", question)
+    if len(contact) >= 2 and joined:
+        types = contact
+    elif found:
+        types = [found[0]]
+    else:
+        types = []
+    ask = AskType(types=types)
+    if types and types[0] == "person":
+        roles = [m.group(0) for m in _ROLE_ASK.finditer(question)]
+        ask.role = roles[-1] if roles else ""
+    if types and types[0] in ("count", "money", "percent", "duration"):
+        match = _COUNT_ASK.search(question)
+        if match:
+            ask.measure = match.group(1) or ""
+            noun = _STOP_NOUN.split(match.group(2) or "")[0]
+            ask.noun = noun[:4]
+    return ask
+
+
+def find_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of every candidate of ``kind`` in ``sentence``."""
+    if kind == "person":
+        return _person_spans(sentence)
+    if kind == "count":
+        return [m.span() for m in SPAN_PATTERNS["count"].finditer(sentence)
+                if not re.search(r"\d{4}\s*年$", m.group(0))]
+    if kind in ("named", "list_units", "list_problems"):
+        return [m.span() for m in SPAN_PATTERNS["quoted"].finditer(sentence)]
+    pattern = SPAN_PATTERNS.get(kind)
+    return [m.span() for m in pattern.finditer(sentence)] if pattern else []
+
+
+_ROLES = "组长|书记|部长|局长|主任|县长|市长|区长|镇长|厅长|院长|校长|董事长|总经理|主席"
+_ROLE_ASK = re.compile(rf"(?:第一)?(?:副)?(?:{_ROLES})")
+_ROLE = re.compile(rf"(?:{_ROLES}|委员)")
+_PERSON_TAGS = ("nr",)
+
+
+def _person_spans(sentence: str) -> list[tuple[int, int]]:
+    """Person names: jieba's nr tag, and 2–3 Han characters right after a role word or before 同志/任组长."""
+    import jieba.posseg as pseg  # lazy: loading jieba's tag dictionary takes a second
+
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for word, flag in pseg.cut(sentence):
+        start = sentence.find(word, pos)
+        if start < 0:
+            continue
+        pos = start + len(word)
+        if flag in _PERSON_TAGS and 2 <= len(word) <= 4 and not _NOT_NAME.search(word):
+            spans.append((start, pos))
+    for m in _ROLE.finditer(sentence):
+        span = name_after(sentence, m.end())
+        if span:
+            spans.append(span)
+    return sorted(set(spans))
+
+
+_NAME_END = "同志|代表|在|向|主持|指出|表示|强调|讲话|作|带队|率|为|任|担任|是|等|和|及"
+#: jieba sometimes tags a unit (宣传部) or a phrase as a name; a name does not end like a unit.
+_NOT_NAME = re.compile(r"[部委局办厅处科院党政廉组会司省市县区镇乡村]$")
+
+
+def name_after(sentence: str, at: int) -> tuple[int, int] | None:
+    """The person name right after a role word at ``at`` (组长刘卒代表… → 刘卒), or None.
+
+    A name is 2–3 Han characters that jieba tags as a name, or does not know as a
+    common word, ending where jieba's next word starts.
+    """
+    import jieba.posseg as pseg
+
+    rest = sentence[at:at + 8]
+    if not re.match(_HAN, rest):
+        return None
+    words = list(pseg.cut(rest))
+    if not words:
+        return None
+    first = words[0]
+    if first.flag.startswith("nr") and 2 <= len(first.word) <= 4 and not _NOT_NAME.search(first.word):
+        return at, at + len(first.word)
+    # jieba often splits an unknown name (涂放姑 → 涂/放/姑): take 2–3 characters up to a common word.
+    bound = re.match(rf"{_HAN}{{2,3}}?(?=[,，、;；。\s(（]|{_NAME_END}|$)", rest)
+    if bound:
+        return at, at + len(bound.group(0))
+    return None
