@@ -137,9 +137,11 @@ def _read_file(path: Path, doc_id: str, shown: str, cfg: Config,
     reader = load_file(path, limits, doc_id=doc_id, shown=shown)
     source = shown
     while True:
+        reading = True
         try:
             with time_budget(limits.file_seconds):
                 item = next(reader, None)
+                reading = False
                 if item is None:
                     return
                 if isinstance(item, LoadError):
@@ -148,10 +150,13 @@ def _read_file(path: Path, doc_id: str, shown: str, cfg: Config,
                     source = item.source
                     outcome = _prepare_and_chunk(item, cfg, limits)
         except BudgetExceeded:
-            yield LoadError(source, f"too complex: not read, cleaned and parsed within {limits.file_seconds:g} s "
+            if reading:  # the file's reader was interrupted: it cannot go on
+                rest = " (the rest of the file is not read)" if source != shown else ""
+                yield LoadError(shown, f"too complex: not read within {limits.file_seconds:g} s{rest} "
+                                       "(see --file-seconds)")
+                return
+            yield LoadError(source, f"too complex: not cleaned, parsed and chunked within {limits.file_seconds:g} s "
                                     "(see --file-seconds)")
-            if source == shown:
-                return  # the file's reader was interrupted: it cannot go on
             continue
         except PrepareError as exc:
             outcome = LoadError(source, str(exc))

@@ -169,3 +169,19 @@ def test_odd_query_text_never_a_traceback(small_index: Path, tmp_path: Path) -> 
         assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
         errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
         assert (proc.returncode == 0 and proc.stdout) or (proc.returncode == 2 and len(errors) == 1), proc.stderr
+
+
+def test_time_budget_rejects_and_the_batch_goes_on(tmp_path: Path) -> None:
+    """A document over its time budget is one 'too complex' rejection; the alarm is disarmed afterwards."""
+    import signal
+
+    slow = tmp_path / "headings.txt"
+    slow.write_text("".join(f"{i % 99 + 1}. 落实不到位。\n" for i in range(1_500)), encoding="utf-8")
+    before = signal.getsignal(signal.SIGALRM)
+    outcomes = list(_read_file(slow, "headings", str(slow), Config(), Limits(file_seconds=0.05)))
+    assert len(outcomes) == 1 and isinstance(outcomes[0], LoadError)
+    assert outcomes[0].reason.startswith("too complex: not") and "--file-seconds" in outcomes[0].reason
+    assert signal.getsignal(signal.SIGALRM) == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    normal = list(_read_file(slow, "headings", str(slow), Config(), Limits()))
+    assert len(normal) == 1 and not isinstance(normal[0], LoadError)
