@@ -1,13 +1,16 @@
-"""Sentence embeddings with sentence-transformers, prefixes applied in one place.
+"""Sentence embeddings, prefixes applied in one place.
 
 The default model is the offline multilingual-e5-small folder made by
-:mod:`ingest.model_setup`; any other sentence-transformers name or local path
-works when configured (its prefixes come from the config).
+:mod:`ingest.model_setup`; when it holds the ONNX export made at set-up
+(:mod:`ingest.onnx_encoder`) vectors come from onnxruntime and torch is never
+imported.  Any other sentence-transformers name or local path works through
+sentence-transformers when configured (its prefixes come from the config).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 from pathlib import Path
 
@@ -16,24 +19,54 @@ import numpy as np
 from index.errors import ModelUnavailable
 
 from .config import DEFAULT_MODEL_DIR, Config
+from .onnx_encoder import FP32_FILE, INT8_FILE, OnnxEncoder, has_onnx
 from .records import Chunk, Document, Finding
 
 
 class Embedder:
-    """Encode queries and passages into normalised float32 vectors."""
+    """Encode queries and passages into normalised float32 vectors.
+
+    With an ONNX export beside the model (the default model after ``make
+    setup``) passages go through the fp32 graph and queries through the int8
+    one, each loaded on first use; otherwise sentence-transformers does both.
+    """
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.model = _load_model(config.model)
-        self.dimension = int(self.model.get_embedding_dimension())
+        self.onnx = has_onnx(config.model)
+        self._model = None
+        self._passage_encoder = None
+        self._query_encoder = None
+        if self.onnx:
+            self.dimension = int(json.loads((Path(config.model) / "1_Pooling" / "config.json").read_text(
+                encoding="utf-8"))["word_embedding_dimension"])
+        else:
+            self.dimension = int(self.model.get_embedding_dimension())
+
+    @property
+    def model(self):  # -> SentenceTransformer (import kept lazy: torch is slow to import)
+        """The sentence-transformers model (loaded on first use; the ONNX path never needs it)."""
+        if self._model is None:
+            self._model = _load_model(self.config.model)
+        return self._model
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed passages (documents, chunks, findings)."""
-        return self._encode([self.config.passage_prefix + t for t in texts], progress)
+        texts = [self.config.passage_prefix + t for t in texts]
+        if self.onnx:
+            if self._passage_encoder is None:
+                self._passage_encoder = OnnxEncoder(self.config.model, FP32_FILE)
+            return self._passage_encoder.encode(texts, self.config.batch_size, progress)
+        return self._encode(texts, progress)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed queries."""
-        return self._encode([self.config.query_prefix + t for t in texts], False)
+        texts = [self.config.query_prefix + t for t in texts]
+        if self.onnx:
+            if self._query_encoder is None:
+                self._query_encoder = OnnxEncoder(self.config.model, INT8_FILE)
+            return self._query_encoder.encode(texts, self.config.batch_size)
+        return self._encode(texts, False)
 
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
         if not texts:
