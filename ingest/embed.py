@@ -33,7 +33,11 @@ class Embedder:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.onnx = has_onnx(config.model)
+        # NOTICE_ONNX=0 forces sentence-transformers, NOTICE_ONNX=fp32 the fp32 graph for queries too
+        # (benchmarks compare the paths).
+        choice = os.environ.get("NOTICE_ONNX", "")
+        self.onnx = choice != "0" and has_onnx(config.model)
+        self.query_file = FP32_FILE if choice == "fp32" else INT8_FILE
         self._model = None
         self._passage_encoder = None
         self._query_encoder = None
@@ -64,7 +68,7 @@ class Embedder:
         texts = [self.config.query_prefix + t for t in texts]
         if self.onnx:
             if self._query_encoder is None:
-                self._query_encoder = OnnxEncoder(self.config.model, INT8_FILE)
+                self._query_encoder = OnnxEncoder(self.config.model, self.query_file)
             return self._query_encoder.encode(texts, self.config.batch_size)
         return self._encode(texts, False)
 
