@@ -8,6 +8,7 @@ rejected, 2 on a usage or index error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -35,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="sentence-transformers model name or folder (new index only)")
     parser.add_argument("--rebuild", action="store_true", help="start a new index from the given files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no per-file lines")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                        help="where passages are embedded (default auto: cuda, fp16, when an NVIDIA GPU exists)")
     args = parser.parse_args(argv)
+    if args.device:
+        os.environ["NOTICE_DEVICE"] = args.device
     if not args.paths and not args.remove:
         parser.error("give at least one PATH or --remove DOC_ID")
     missing = [p for p in args.paths if not p.exists()]

@@ -57,7 +57,7 @@ class Embedder:
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed passages (documents, chunks, findings)."""
         texts = [self.config.passage_prefix + t for t in texts]
-        if self.onnx:
+        if self.onnx and device() == "cpu":
             if self._passage_encoder is None:
                 self._passage_encoder = OnnxEncoder(self.config.model, FP32_FILE)
             return self._passage_encoder.encode(texts, self.config.batch_size, progress)
@@ -75,9 +75,10 @@ class Embedder:
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
+        on_gpu = device() == "cuda"
         vectors = self.model.encode(
             texts,
-            batch_size=self.config.batch_size,
+            batch_size=self.config.batch_size * 4 if on_gpu else self.config.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=progress,
@@ -100,12 +101,26 @@ def _load_model(model: str):  # -> SentenceTransformer (import kept lazy: torch 
 
         ensure_model(path)
     try:
+        if device() == "cuda":  # fp16 on the GPU: passages for ingest (queries stay on the CPU graph)
+            return SentenceTransformer(model, device="cuda").half()
         return SentenceTransformer(model, device="cpu")
     except Exception as exc:  # the library raises many kinds; the user needs one message
         raise ModelUnavailable(
             f"cannot load embedding model {model!r}: {exc}. There is no internet here: name a local "
             "sentence-transformers folder, or run `make setup` for the default model."
         ) from exc
+
+
+def device() -> str:
+    """``cuda`` or ``cpu`` for embedding passages: ``NOTICE_DEVICE`` (``python -m ingest --device``), else
+    ``cuda`` when an NVIDIA device node exists (checked without importing torch).
+
+    Not exercised by the tests (no GPU here); queries always use the CPU (ONNX when present).
+    """
+    chosen = os.environ.get("NOTICE_DEVICE", "auto")
+    if chosen in ("cpu", "cuda"):
+        return chosen
+    return "cuda" if Path("/dev/nvidiactl").exists() and Path("/dev/nvidia0").exists() else "cpu"
 
 
 def get_embedder(config: Config) -> Embedder:
