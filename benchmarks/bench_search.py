@@ -233,18 +233,31 @@ def time_ingest(label: str, root: Path) -> None:
 
 
 def cold_ask(root: Path, question: str, runs: int = 3) -> None:
-    """Wall time of ``python -m index ask`` from a fresh process, and whether it imported torch."""
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "index", "ask", question,
-                                 "--index", str(root), "--json"], cwd=REPO, capture_output=True, text=True)
-        times.append(time.perf_counter() - t0)
-        if result.returncode != 0:
-            print(result.stderr[-500:])
-    torch = any(line.rstrip().endswith("| torch") for line in result.stderr.splitlines())
-    print(f"\n## cold CLI ask (fresh process, {runs} runs)\nmedian {statistics.median(times):.2f} s  "
-          f"min {min(times):.2f} s  torch imported: {torch}")
+    """``python -m index ask`` from a fresh process: wall and CPU seconds, and whether it imported torch.
+
+    Run with the ONNX encoder and, side by side, with sentence-transformers (``NOTICE_ONNX=0``).  CPU
+    seconds (user + system of the child) are printed beside wall time because on a shared machine the
+    wall time mostly measures the other processes.
+    """
+    print(f"\n## cold CLI ask (fresh process, {runs} runs each)")
+    for label, env in (("ONNX", {}), ("sentence-transformers", {"NOTICE_ONNX": "0"})):
+        walls, cpus = [], []
+        torch = False
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            result = subprocess.run([sys.executable, "-X", "importtime", "-m", "index", "ask", question,
+                                     "--index", str(root), "--json"], cwd=REPO, capture_output=True, text=True,
+                                    env={**os.environ, **env})
+            walls.append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            if result.returncode != 0:
+                print(result.stderr[-500:])
+            torch = torch or any(line.rstrip().endswith("| torch") for line in result.stderr.splitlines())
+        print(f"{label:22s} wall median {statistics.median(walls):5.2f} s (min {min(walls):5.2f})  "
+              f"CPU median {statistics.median(cpus):5.2f} s  torch imported: {torch}  "
+              f"load average {os.getloadavg()[0]:.1f}")
 
 
 def measure(root: Path, repeat: int) -> None:
