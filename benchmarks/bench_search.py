@@ -254,7 +254,8 @@ def cold_ask(root: Path, question: str, runs: int = 3) -> None:
             cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if result.returncode != 0:
                 print(result.stderr[-500:])
-            torch = torch or any(line.rstrip().endswith("| torch") for line in result.stderr.splitlines())
+            torch = torch or any(line.startswith("import time:") and line.split("|")[-1].strip() == "torch"
+                                 for line in result.stderr.splitlines())
         print(f"{label:22s} wall median {statistics.median(walls):5.2f} s (min {min(walls):5.2f})  "
               f"CPU median {statistics.median(cpus):5.2f} s  torch imported: {torch}  "
               f"load average {os.getloadavg()[0]:.1f}")
