@@ -43,7 +43,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from .errors import NotFound
 from .findings import Unit, document_passages, embed_units, get_document, index_data, problem_units
@@ -95,6 +94,8 @@ def align(sim: np.ndarray, threshold: float) -> tuple[list[tuple[int, int, float
     """One-to-one pairs ``(i, j, similarity)`` at or above ``threshold`` (by ``i``); rows and columns left unpaired."""
     if sim.size == 0:
         return [], list(range(sim.shape[0])), list(range(sim.shape[1]))
+    from scipy.optimize import linear_sum_assignment  # scipy is slow to import: only compare needs it
+
     rows, cols = linear_sum_assignment(-sim)
     pairs = sorted((int(i), int(j), float(sim[i, j])) for i, j in zip(rows, cols, strict=True)
                    if sim[i, j] >= threshold)

@@ -84,8 +84,11 @@ class Searcher:
         self.keyword = KeywordIndex.load(gen / store.KEYWORD_DIR, userdict=str(gen / store.USERDICT))
         self.fusion = fusion or Fusion()
         self.doc_ids = list(self.data.documents)
-        position = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
-        self.chunk_doc = np.array([position[c.doc_id] for c in self.data.chunks], dtype=np.int64)
+        if self.data.chunk_doc is not None:  # saved at write time: no pass over every chunk at open
+            self.chunk_doc = self.data.chunk_doc
+        else:
+            position = {doc_id: i for i, doc_id in enumerate(self.doc_ids)}
+            self.chunk_doc = np.array([position[c.doc_id] for c in self.data.chunks], dtype=np.int64)
         self.timings = Timings()
         self._query_vectors: dict[str, np.ndarray] = {}
 
@@ -166,13 +169,15 @@ class Searcher:
         return [int(i) for i in top if scores[i] > 0]
 
     def _dense_rank(self, vector: np.ndarray, allowed: np.ndarray | None) -> list[int]:
-        index = self.data.chunk_index
+        index = self.data.ann_index or self.data.chunk_index  # approximate above config.ann_above chunks
         if index is None or index.ntotal == 0:
             return []
         depth = min(self.fusion.depth, index.ntotal if allowed is None else len(allowed))
         params = None
         if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+            selector = faiss.IDSelectorBatch(allowed.astype(np.int64))
+            params = (faiss.SearchParametersIVF(sel=selector, nprobe=self.data.config.ann_nprobe)
+                      if index is self.data.ann_index else faiss.SearchParameters(sel=selector))
         _, ids = index.search(vector.reshape(1, -1).astype("float32"), depth, params=params)
         return [int(i) for i in ids[0] if i >= 0]
 

@@ -8,6 +8,7 @@ rejected, 2 on a usage or index error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -50,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
                               help=f"seconds to read, parse, chunk a document (default {defaults.file_seconds:g})")
     limits_group.add_argument("--max-headings", type=int, metavar="N",
                               help=f"most numbered headings per document (default {defaults.max_headings:,})")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
+                        help="where passages are embedded (default auto: cuda, fp16, when an NVIDIA GPU exists)")
     args = parser.parse_args(argv)
+    if args.device:
+        os.environ["NOTICE_DEVICE"] = args.device
     if not args.paths and not args.remove:
         parser.error("give at least one PATH or --remove DOC_ID")
     try:

@@ -112,6 +112,10 @@ class Config:
     chunker_version: str = CHUNKER_VERSION
     format_version: int = FORMAT_VERSION
     batch_size: int = 32
+    #: Above this many chunks an approximate (IVF) index is written beside the exact one and searched.
+    ann_above: int = 200_000
+    #: IVF lists visited per query (recall vs exact measured by benchmarks/bench_search.py).
+    ann_nprobe: int = 32
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:

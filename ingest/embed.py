@@ -1,13 +1,16 @@
-"""Sentence embeddings with sentence-transformers, prefixes applied in one place.
+"""Sentence embeddings, prefixes applied in one place.
 
 The default model is the offline multilingual-e5-small folder made by
-:mod:`ingest.model_setup`; any other sentence-transformers name or local path
-works when configured (its prefixes come from the config).
+:mod:`ingest.model_setup`; when it holds the ONNX export made at set-up
+(:mod:`ingest.onnx_encoder`) vectors come from onnxruntime and torch is never
+imported.  Any other sentence-transformers name or local path works through
+sentence-transformers when configured (its prefixes come from the config).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 from pathlib import Path
 
@@ -16,31 +19,66 @@ import numpy as np
 from index.errors import ModelUnavailable
 
 from .config import DEFAULT_MODEL_DIR, Config
+from .onnx_encoder import FP32_FILE, INT8_FILE, OnnxEncoder, has_onnx
 from .records import Chunk, Document, Finding
 
 
 class Embedder:
-    """Encode queries and passages into normalised float32 vectors."""
+    """Encode queries and passages into normalised float32 vectors.
+
+    With an ONNX export beside the model (the default model after ``make
+    setup``) passages go through the fp32 graph and queries through the int8
+    one, each loaded on first use; otherwise sentence-transformers does both.
+    """
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.model = _load_model(config.model)
-        self.dimension = int(self.model.get_embedding_dimension())
+        # NOTICE_ONNX=0 forces sentence-transformers, NOTICE_ONNX=fp32 the fp32 graph for queries too
+        # (benchmarks compare the paths).
+        choice = os.environ.get("NOTICE_ONNX", "")
+        self.onnx = choice != "0" and has_onnx(config.model)
+        self.query_file = FP32_FILE if choice == "fp32" else INT8_FILE
+        self._model = None
+        self._passage_encoder = None
+        self._query_encoder = None
+        if self.onnx:
+            self.dimension = int(json.loads((Path(config.model) / "1_Pooling" / "config.json").read_text(
+                encoding="utf-8"))["word_embedding_dimension"])
+        else:
+            self.dimension = int(self.model.get_embedding_dimension())
+
+    @property
+    def model(self):  # -> SentenceTransformer (import kept lazy: torch is slow to import)
+        """The sentence-transformers model (loaded on first use; the ONNX path never needs it)."""
+        if self._model is None:
+            self._model = _load_model(self.config.model)
+        return self._model
 
     def encode_passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed passages (documents, chunks, findings)."""
-        return self._encode([self.config.passage_prefix + t for t in texts], progress)
+        texts = [self.config.passage_prefix + t for t in texts]
+        if self.onnx and device() == "cpu":
+            if self._passage_encoder is None:
+                self._passage_encoder = OnnxEncoder(self.config.model, FP32_FILE)
+            return self._passage_encoder.encode(texts, self.config.batch_size, progress)
+        return self._encode(texts, progress)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed queries."""
-        return self._encode([self.config.query_prefix + t for t in texts], False)
+        texts = [self.config.query_prefix + t for t in texts]
+        if self.onnx:
+            if self._query_encoder is None:
+                self._query_encoder = OnnxEncoder(self.config.model, self.query_file)
+            return self._query_encoder.encode(texts, self.config.batch_size)
+        return self._encode(texts, False)
 
     def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
+        on_gpu = device() == "cuda"
         vectors = self.model.encode(
             texts,
-            batch_size=self.config.batch_size,
+            batch_size=self.config.batch_size * 4 if on_gpu else self.config.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=progress,
@@ -63,12 +101,26 @@ def _load_model(model: str):  # -> SentenceTransformer (import kept lazy: torch 
 
         ensure_model(path)
     try:
+        if device() == "cuda":  # fp16 on the GPU: passages for ingest (queries stay on the CPU graph)
+            return SentenceTransformer(model, device="cuda").half()
         return SentenceTransformer(model, device="cpu")
     except Exception as exc:  # the library raises many kinds; the user needs one message
         raise ModelUnavailable(
             f"cannot load embedding model {model!r}: {exc}. There is no internet here: name a local "
             "sentence-transformers folder, or run `make setup` for the default model."
         ) from exc
+
+
+def device() -> str:
+    """``cuda`` or ``cpu`` for embedding passages: ``NOTICE_DEVICE`` (``python -m ingest --device``), else
+    ``cuda`` when an NVIDIA device node exists (checked without importing torch).
+
+    Not exercised by the tests (no GPU here); queries always use the CPU (ONNX when present).
+    """
+    chosen = os.environ.get("NOTICE_DEVICE", "auto")
+    if chosen in ("cpu", "cuda"):
+        return chosen
+    return "cuda" if Path("/dev/nvidiactl").exists() and Path("/dev/nvidia0").exists() else "cpu"
 
 
 def get_embedder(config: Config) -> Embedder:

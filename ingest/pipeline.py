@@ -263,9 +263,8 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
             f"model {cfg.model!r} gives {embedder.dimension}-d vectors, the index holds {cfg.dimension}-d"
         )
     cfg.dimension = embedder.dimension
-    new_chunks = embedder.encode_passages(to_embed, progress=progress and len(to_embed) > 64)
-    new_findings = embedder.encode_passages(finding_texts, progress=progress and len(finding_texts) > 64)
-    new_sentences = embedder.encode_passages(sentence_texts, progress=progress and len(sentence_texts) > 64)
+    new_chunks, new_findings, new_sentences = embed_once(embedder, [to_embed, finding_texts, sentence_texts],
+                                                         progress)
     old_chunks = prev.chunk_vectors if prev is not None else None
     old_findings = prev.finding_vectors if prev is not None else None
     return store.IndexData(
@@ -279,6 +278,19 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
                                  new_sentences, cfg.dimension),
         sentence_offsets=np.array(offsets, dtype=np.int64),
     )
+
+
+def embed_once(embedder, groups: list[list[str]], progress: bool = False) -> list[np.ndarray]:
+    """Passage vectors for each list of texts, every distinct text embedded once.
+
+    Chunks, finding statements and sentences repeat each other (a finding's
+    problem is often one of its chunk's sentences; boilerplate sentences recur
+    across notices), so all three go to the encoder as one de-duplicated batch.
+    """
+    unique = list(dict.fromkeys(text for group in groups for text in group))
+    vectors = embedder.encode_passages(unique, progress=progress and len(unique) > 64)
+    row = {text: i for i, text in enumerate(unique)}
+    return [vectors[[row[t] for t in group]] if group else vectors[:0] for group in groups]
 
 
 def _structure_of(doc: Document) -> Structure:

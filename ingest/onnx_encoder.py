@@ -1,0 +1,219 @@
+"""The default e5 encoder through onnxruntime + tokenizers (no torch at query time).
+
+:func:`export_onnx` (run by ``python -m ingest.model_setup``, i.e. ``make setup``)
+exports the sentence-transformers folder built by :mod:`ingest.model_setup` to
+ONNX with mean pooling and L2 normalisation inside the graph, then quantises it
+with onnxruntime's dynamic int8 quantisation (per-channel weights, MatMul and
+the embedding Gather)::
+
+    models/multilingual-e5-small/onnx/
+        model.onnx         fp32 (cosine ≥ 0.9999 with sentence-transformers)
+        model_int8.onnx    dynamic int8, per channel (cosine ≈ 0.997)
+        export_ok.json     marker: source weights, cosines on real notice text
+
+Which file encodes what is decided by measurement (README "Speed"): passages
+(everything stored in an index) go through the fp32 graph, so stored vectors
+match the sentence-transformers ones and the compare/themes thresholds keep
+their meaning; queries go through the int8 graph, which loads faster and runs
+about twice as fast.  Any other ``--model`` has no ``onnx/`` folder and uses
+sentence-transformers (:mod:`ingest.embed`).
+
+Only numpy, onnxruntime and tokenizers are imported at module level; torch is
+imported by :func:`export_onnx` alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ONNX_DIR = "onnx"
+FP32_FILE = "model.onnx"
+INT8_FILE = "model_int8.onnx"
+ONNX_MARKER = "export_ok.json"
+#: Minimum cosine with sentence-transformers on the check texts.
+MIN_COSINE_FP32 = 0.999
+MIN_COSINE_INT8 = 0.98
+MAX_TOKENS = 512
+PAD_ID = 1  # XLM-R <pad>
+
+
+def onnx_dir(model_dir: Path | str) -> Path:
+    """The ``onnx/`` folder of a model folder."""
+    return Path(model_dir) / ONNX_DIR
+
+
+def has_onnx(model: str) -> bool:
+    """True when ``model`` is a local folder with a verified ONNX export."""
+    folder = onnx_dir(model)
+    return (folder / ONNX_MARKER).is_file() and (folder / FP32_FILE).is_file() and (folder / INT8_FILE).is_file()
+
+
+class OnnxEncoder:
+    """Normalised sentence vectors from one ONNX graph (inputs ids + mask, output ``sentence_embedding``)."""
+
+    def __init__(self, model_dir: Path | str, file: str, threads: int | None = None,
+                 graph_dir: Path | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_dir = Path(model_dir)
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()  # batches are padded here, by length bucket
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str((graph_dir or onnx_dir(model_dir)) / file), options,
+                                            providers=["CPUExecutionProvider"])
+        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+
+    def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        """Vectors of ``texts`` in order; texts of similar length are batched together (less padding)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype="float32")
+        encodings = self.tokenizer.encode_batch(texts)
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        out = np.zeros((len(texts), self.dimension), dtype="float32")
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), unit="text", desc="embedding")
+        # Token budget per batch: short sentences go many at a time, long passages fewer.
+        budget = batch_size * 128
+        start = 0
+        while start < len(order):
+            longest = len(encodings[order[min(start + batch_size, len(order)) - 1]].ids)
+            size = max(1, min(len(order) - start, max(batch_size, budget // max(longest, 1))))
+            rows = order[start:start + size]
+            width = max(len(encodings[i].ids) for i in rows)
+            ids = np.full((len(rows), width), PAD_ID, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                n = len(encodings[i].ids)
+                ids[r, :n] = encodings[i].ids
+                mask[r, :n] = 1
+            out[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+            start += size
+            if bar is not None:
+                bar.update(len(rows))
+        if bar is not None:
+            bar.close()
+        return out
+
+
+def check_texts() -> list[str]:
+    """Real notice text for the export check: the seed's lines and a few queries, with e5 prefixes."""
+    from .model_setup import CHECK_TEXTS
+
+    texts = [("query: " if p == "query" else "passage: ") + t for p, t in CHECK_TEXTS]
+    seed = Path(__file__).resolve().parent.parent / "corpus" / "seed.txt"
+    if seed.is_file():
+        lines = [ln.strip() for ln in seed.read_text(encoding="utf-8").splitlines() if len(ln.strip()) >= 20]
+        texts += ["passage: " + ln[:300] for ln in lines[:24]]
+    return texts
+
+
+def cosines_with_sentence_transformers(model_dir: Path, texts: list[str], folder: Path | None = None
+                                       ) -> dict[str, list[float]]:
+    """Per-text cosine between each ONNX graph and sentence-transformers (prefixes already in ``texts``)."""
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(model_dir), device="cpu").encode(
+        texts, normalize_embeddings=True, convert_to_numpy=True)
+    out = {}
+    for file in (FP32_FILE, INT8_FILE):
+        vectors = OnnxEncoder(model_dir, file, graph_dir=folder).encode(texts)
+        out[file] = [float(c) for c in (vectors * reference).sum(axis=1)]
+    return out
+
+
+def _marker_ok(model_dir: Path) -> bool:
+    folder = onnx_dir(model_dir)
+    try:
+        marker = json.loads((folder / ONNX_MARKER).read_text(encoding="utf-8"))
+        setup = json.loads((model_dir / "setup_ok.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return marker.get("source_sha256") == setup.get("source_sha256") and has_onnx(str(model_dir))
+
+
+def export_onnx(model_dir: Path, force: bool = False) -> Path:
+    """Export ``model_dir`` (a sentence-transformers BERT/XLM-R mean-pooling model) to ``model_dir/onnx``.
+
+    Skipped when the marker says it was done for the same source weights.
+    Written into a temporary folder, checked (fp32 cosine ≥ :data:`MIN_COSINE_FP32`,
+    int8 ≥ :data:`MIN_COSINE_INT8` against sentence-transformers on real
+    notice text, else ``RuntimeError``), then renamed into place.
+    """
+    model_dir = Path(model_dir)
+    if not force and _marker_ok(model_dir):
+        return onnx_dir(model_dir)
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix=".onnx.", dir=model_dir))
+    try:
+        bert = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+
+        class Pooled(torch.nn.Module):
+            """Encoder + mean pooling over the mask + L2 normalisation, as sentence-transformers does."""
+
+            def __init__(self, inner: torch.nn.Module) -> None:
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+                hidden = self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+                mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+        # The example batch has padding, so the attention-mask path is traced, not folded away.
+        ids = torch.full((2, 16), 6, dtype=torch.long)
+        mask = torch.ones((2, 16), dtype=torch.long)
+        ids[:, 0], ids[1, 10:], mask[1, 10:] = 0, PAD_ID, 0
+        with torch.no_grad():
+            torch.onnx.export(  # the TorchScript exporter: the dynamo one needs onnxscript
+                Pooled(bert), (ids, mask), str(tmp / FP32_FILE), input_names=["input_ids", "attention_mask"],
+                output_names=["sentence_embedding"], opset_version=17, dynamo=False,
+                dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+                              "sentence_embedding": {0: "batch"}})
+        del bert
+        # Per-channel weights: per-tensor int8 over the 250k-row embedding table drops the cosine to 0.986.
+        quantize_dynamic(str(tmp / FP32_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8,
+                         per_channel=True, op_types_to_quantize=["MatMul", "Gather"])
+        cosines = cosines_with_sentence_transformers(model_dir, check_texts(), folder=tmp)
+        worst = {file: min(values) for file, values in cosines.items()}
+        if worst[FP32_FILE] < MIN_COSINE_FP32 or worst[INT8_FILE] < MIN_COSINE_INT8:
+            raise RuntimeError(f"ONNX export disagrees with sentence-transformers: worst cosines {worst}")
+        setup = json.loads((model_dir / "setup_ok.json").read_text(encoding="utf-8"))
+        (tmp / ONNX_MARKER).write_text(json.dumps({
+            "source_sha256": setup.get("source_sha256"),
+            "texts": len(check_texts()),
+            "min_cosine": worst,
+            "mean_cosine": {file: sum(v) / len(v) for file, v in cosines.items()},
+            "seconds": round(time.monotonic() - started, 1),
+        }, indent=2), encoding="utf-8")
+        tmp.chmod(0o755)
+        final = onnx_dir(model_dir)
+        old = None
+        if final.exists():
+            old = final.with_name(f".onnx.old.{os.getpid()}")
+            os.replace(final, old)
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return onnx_dir(model_dir)
