@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="sentence-transformers model name or folder (new index only)")
     parser.add_argument("--rebuild", action="store_true", help="start a new index from the given files")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no per-file lines")
+    from index.backend import add_backend_args
+
+    add_backend_args(parser)
     args = parser.parse_args(argv)
     if not args.paths and not args.remove:
         parser.error("give at least one PATH or --remove DOC_ID")
@@ -50,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{source}: {_LABELS.get(status, status)}: {detail}", file=stream)
 
     try:
+        target = _milvus_target(args)
         report = ingest([p for p in args.paths if p.exists()], args.index, config=config, remove=args.remove,
-                        rebuild=args.rebuild, progress=not args.quiet, on_item=show)
+                        rebuild=args.rebuild, progress=not args.quiet, on_item=show, target=target)
     except IndexError_ as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -64,12 +68,25 @@ def main(argv: list[str] | None = None) -> int:
                f"duplicates {len(report.duplicates)}, rejected {len(report.rejected) + len(missing)}, "
                f"removed {len(report.removed)}")
     if report.written:
-        summary += f" → {report.counts['documents']} documents, {report.counts['chunks']} chunks in {args.index}"
+        where = target.milvus.uri if target is not None else args.index
+        summary += f" → {report.counts['documents']} documents, {report.counts['chunks']} chunks in {where}"
     else:
         summary += " → index not changed"
     print(summary)
     nothing_good = not (report.changed or report.unchanged or report.duplicates)
     return 1 if nothing_good and (report.rejected or missing or report.not_found) else 0
+
+
+def _milvus_target(args: argparse.Namespace):  # -> MilvusTarget | None
+    """Where to write when ``--backend milvus`` (see :mod:`index.backend`); None for the folder."""
+    from index.backend import milvus_uri_of
+
+    uri = milvus_uri_of(args)
+    if uri is None:
+        return None
+    from index.milvus_store import MilvusTarget
+
+    return MilvusTarget(uri)
 
 
 if __name__ == "__main__":

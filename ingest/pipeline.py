@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
@@ -28,6 +29,9 @@ from .prepare import PrepareError, prepare
 from .records import Chunk, Document
 from .sentences import split_sentences
 from .structure import Structure
+
+if TYPE_CHECKING:
+    from index.milvus_store import MilvusTarget
 
 
 @dataclass
@@ -71,18 +75,20 @@ def ingest(
     rebuild: bool = False,
     progress: bool = True,
     on_item: Callable[[str, str, str], None] | None = None,
+    target: MilvusTarget | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` into the index at ``root``; remove the ``remove`` doc ids.
 
     ``on_item(source, status, detail)`` is called per document or rejected file
     (status: indexed / replaced / unchanged / duplicate / rejected / removed),
     for callers that show per-file results (the CLI, the upload page).
+    ``target``: write to Milvus instead of the folder (:class:`index.milvus_store.MilvusTarget`).
     """
     root = Path(root)
     report = IngestReport()
     notify = on_item or (lambda *_: None)
-    with store.writer_lock(root):
-        prev = _previous(root, config, rebuild)
+    with target.lock() if target is not None else store.writer_lock(root):
+        prev = target.previous(config, rebuild) if target is not None else _previous(root, config, rebuild)
         cfg = prev.config if prev else (config or Config.from_env())
         docs: dict[str, Document] = dict(prev.documents) if prev else {}
         by_hash = {d.content_hash: d.doc_id for d in docs.values()}
@@ -123,6 +129,10 @@ def ingest(
             else:
                 report.not_found.append(doc_id)
         if not report.changed and not rebuild:
+            return report
+        if target is not None:  # Milvus: upsert / delete by document
+            report.counts = target.write(docs, fresh, report.removed, cfg, progress, rebuild)
+            report.written = True
             return report
         data = _assemble(docs, fresh, prev, cfg, progress)
         store.write_generation(root, data, extra_writers=[keyword_writer(data)])
