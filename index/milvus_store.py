@@ -33,10 +33,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +124,16 @@ def close_clients() -> None:
             with contextlib.suppress(Exception):
                 made.close()
         _CLIENTS.clear()
+
+
+class _DropMvccWarning(logging.Filter):
+    """pymilvus warns on every query_iterator against Milvus Lite that it uses a client-side timestamp."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "mvccTs" not in record.getMessage()
+
+
+logging.getLogger("pymilvus.client.iterator.query_iterator").addFilter(_DropMvccWarning())
 
 
 def _short(exc: Exception) -> str:
@@ -393,8 +405,12 @@ class MilvusStore:
         rows = [{"pk": key, "doc_id": "", "value": json.dumps(value, ensure_ascii=False),
                  "dummy": [0.0] * DUMMY_DIM}
                 for key, value in (("config", config.to_dict()), ("userdict", terms),
-                                   ("schema_version", SCHEMA_VERSION))]
+                                   ("schema_version", SCHEMA_VERSION), ("written", time.time_ns()))]
         self.client.upsert(self.name("meta"), rows)
+
+    def write_stamp(self) -> str:
+        """When the index was last written (changes with every ingest; the page caches by it)."""
+        return str(self.manifest().get("written", ""))
 
     # -- reading --------------------------------------------------------------------------
     def _query(self, what: str, expr: str, fields: list[str]) -> Iterator[dict]:
@@ -504,10 +520,11 @@ class MilvusStore:
         return {r["doc_id"]: r["seq"] for r in self._query("documents", "part == 0", ["doc_id", "seq"])}
 
     def write_documents(self, data: store.IndexData, doc_ids: list[str], seq: dict[str, int],
-                        userdict: str | None) -> None:
+                        userdict: str | None, replacing: set[str] | None = None) -> None:
         """Upsert every row of ``doc_ids`` from ``data`` (vectors included), then drop their stale rows.
 
         ``data.chunks`` may hold other documents too; chunk ``i`` has vector row ``i``.
+        ``replacing``: the documents that may have rows already (None: any of them).
         """
         c = self.client
         wanted = set(doc_ids)
@@ -555,6 +572,8 @@ class MilvusStore:
             for start in range(0, len(rows), BATCH):
                 c.upsert(self.name(what), rows[start:start + BATCH])
         for doc_id in doc_ids:
+            if replacing is not None and doc_id not in replacing:
+                continue
             n_chunks, _, n_findings = counts[doc_id]
             c.delete(self.name("chunks"), filter=f"doc_id == {quote(doc_id)} and position >= {n_chunks}")
             c.delete(self.name("findings"), filter=f"doc_id == {quote(doc_id)} and ordinal >= {n_findings}")
@@ -568,7 +587,8 @@ class MilvusStore:
                 doc_rows.append({"pk": f"{doc_id}#{part:04d}", "doc_id": doc_id, "seq": seq[doc_id], "part": part,
                                  "content_hash": data.documents[doc_id].content_hash, "body": piece,
                                  "dummy": [0.0] * DUMMY_DIM})
-            c.delete(self.name("documents"), filter=f"doc_id == {quote(doc_id)} and part >= {len(pieces)}")
+            if replacing is None or doc_id in replacing:
+                c.delete(self.name("documents"), filter=f"doc_id == {quote(doc_id)} and part >= {len(pieces)}")
         for start in range(0, len(doc_rows), BATCH):
             c.upsert(self.name("documents"), doc_rows[start:start + BATCH])
 
@@ -608,7 +628,7 @@ def export(index_dir: Path | str, uri: str, token: str | None = None, prefix: st
         userdict = userdict_file(terms)
         doc_ids = list(data.documents)
         for start in range(0, len(doc_ids), 64):
-            milvus.write_documents(data, doc_ids[start:start + 64], seq, userdict)
+            milvus.write_documents(data, doc_ids[start:start + 64], seq, userdict, replacing=set())
         milvus.write_meta(data.config, terms)
     return {"documents": len(data.documents), "chunks": len(data.chunks), "findings": len(data.finding_keys),
             "sentences": 0 if data.sentence_vectors is None else len(data.sentence_vectors)}
@@ -654,6 +674,7 @@ class MilvusTarget:
         milvus.create(part.config.dimension)
         terms = userdict_terms(docs.values())
         seq = milvus.existing_seq()
+        replacing = set(seq)
         following = max(seq.values(), default=-1) + 1
         for doc_id in docs:
             if doc_id not in seq:
@@ -663,6 +684,6 @@ class MilvusTarget:
         doc_ids = [d for d in docs if d in fresh]
         userdict = userdict_file(terms)
         for start in range(0, len(doc_ids), 64):
-            milvus.write_documents(part, doc_ids[start:start + 64], seq, userdict)
+            milvus.write_documents(part, doc_ids[start:start + 64], seq, userdict, replacing=replacing)
         milvus.write_meta(part.config, terms)
         return {"documents": len(docs), "chunks": milvus.count("chunks"), "findings": milvus.count("findings")}
