@@ -52,7 +52,7 @@ def open_data(args: argparse.Namespace, vectors: bool = True):  # -> IndexData
     if uri is not None:
         from .milvus_store import MilvusStore
 
-        return MilvusStore(uri).load_data(vectors=vectors)
+        return MilvusStore(uri, create=False).load_data(vectors=vectors)
     from . import store
 
     return store.load(args.index, vectors=vectors)

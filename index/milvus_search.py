@@ -54,7 +54,7 @@ class MilvusSearcher(Searcher):
     def __init__(self, uri: str, model: str | None = None, fusion: Fusion | None = None,
                  token: str | None = None, prefix: str | None = None) -> None:
         # Searcher.__init__ reads a folder; this one reads the same things from Milvus.
-        self.milvus = MilvusStore(uri, token=token, prefix=prefix)
+        self.milvus = MilvusStore(uri, token=token, prefix=prefix, create=False)
         self.root = uri
         self.data = self.milvus.load_data(model=model)
         self.fusion = fusion or Fusion()

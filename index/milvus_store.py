@@ -263,9 +263,13 @@ class MilvusStore:
     """The collections of one index in one Milvus (``uri``), named ``{prefix}_*``."""
 
     def __init__(self, uri: str, token: str | None = None, prefix: str | None = None,
-                 index_type: str = "HNSW") -> None:
+                 index_type: str = "HNSW", create: bool = True) -> None:
+        """Connect; ``create=False`` (readers) refuses a Milvus Lite file that does not exist yet."""
         if not uri:
             raise MilvusUnavailable(f"no Milvus URI: pass --milvus-uri URI or set {MILVUS_ENV}")
+        if not create and is_lite(uri) and not Path(uri).expanduser().exists():
+            raise IndexMissing(f"没有找到索引 / no index in Milvus at {uri}: the Milvus Lite file does not exist; "
+                               f"run `python -m ingest PATH --backend milvus --milvus-uri {uri}` first")
         self.uri = uri
         self.prefix = prefix or os.environ.get(PREFIX_ENV) or DEFAULT_PREFIX
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", self.prefix):

@@ -242,3 +242,24 @@ def test_missing_milvus_index_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 2 and "no index in Milvus" in err and "Traceback" not in err
     code, _, err = _run(index_main, ["search", "巡察", "--backend", "milvus", "--milvus-uri", ""])
     assert code == 2 and "--milvus-uri" in err
+
+
+def test_page_reads_milvus_when_chosen(exported: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from ui import state
+
+    assert state.milvus_uri(["--milvus-uri", "x.db"], {}) == "x.db"
+    assert state.milvus_uri([], {"NOTICE_MILVUS_URI": "x.db"}) is None  # the folder stays the default
+    assert state.milvus_uri([], {"NOTICE_BACKEND": "milvus", "NOTICE_MILVUS_URI": "x.db"}) == "x.db"
+    monkeypatch.setenv(state.BACKEND_ENV, "milvus")
+    monkeypatch.setenv(milvus_store.MILVUS_ENV, exported)
+    monkeypatch.setenv(state.INDEX_ENV, "/nonexistent-folder")  # the page must not need the folder
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    row = next(q for q in _single_questions() if q["qid"] == "d019")
+    at.text_input(key="question").set_value(row["query"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    boxes = [h.value for h in at.html if "ns-answer-box" in h.value and not h.value.startswith("<style>")]
+    assert len(boxes) == 1 and row["answer"] in boxes[0]

@@ -138,7 +138,7 @@ def _open_milvus_engine(uri: str) -> tuple[Engine | None, str]:
     from index.milvus_store import MilvusStore
 
     try:
-        return load_milvus_engine(uri, MilvusStore(uri).write_stamp()), ""
+        return load_milvus_engine(uri, MilvusStore(uri, create=False).write_stamp()), ""
     except IndexMissing as exc:
         return None, f"Milvus 中还没有索引：{exc}"
     except IndexError_ as exc:
