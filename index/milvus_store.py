@@ -671,11 +671,13 @@ class MilvusTarget:
         """Chunk and embed the ``fresh`` documents, upsert them, delete ``removed``; return the counts."""
         from ingest.pipeline import _assemble
 
-        part = _assemble({d: docs[d] for d in docs if d in fresh}, fresh, None, config, progress)
+        # only new and changed documents are chunked and embedded (no model load for a pure --remove)
+        part = _assemble({d: docs[d] for d in docs if d in fresh}, fresh, None, config, progress) if fresh else None
+        config = part.config if part is not None else config
         milvus = self.milvus
         if rebuild:
             milvus.drop()
-        milvus.create(part.config.dimension)
+        milvus.create(config.dimension)
         terms = userdict_terms(docs.values())
         seq = milvus.existing_seq()
         replacing = set(seq)
@@ -688,6 +690,7 @@ class MilvusTarget:
         doc_ids = [d for d in docs if d in fresh]
         userdict = userdict_file(terms)
         for start in range(0, len(doc_ids), 64):
+            assert part is not None
             milvus.write_documents(part, doc_ids[start:start + 64], seq, userdict, replacing=replacing)
-        milvus.write_meta(part.config, terms)
+        milvus.write_meta(config, terms)
         return {"documents": len(docs), "chunks": milvus.count("chunks"), "findings": milvus.count("findings")}
