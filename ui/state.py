@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -118,27 +119,39 @@ class Engine:
 
 @st.cache_resource(max_entries=2, show_spinner="正在加载索引和语言模型（首次约需十几秒）…")
 def load_engine(root: str, generation_name: str) -> Engine:
-    """Open the index at ``root`` (cached per folder and generation) and warm up the model."""
-    searcher = Searcher(root)
+    """Open the index at ``root`` (cached per folder and generation) and warm up the model.
+
+    A ``root`` made by :func:`milvus_root` opens the index held in Milvus instead.
+    """
+    if root in _MILVUS_ROOTS:
+        from index.milvus_search import MilvusSearcher
+
+        searcher: Searcher = MilvusSearcher(_MILVUS_ROOTS[root])
+    else:
+        searcher = Searcher(root)
     searcher.search("巡察整改", top=1)  # loads the embedding model and jieba now, not on the first question
     return Engine(root=Path(root), generation=generation_name, searcher=searcher, answerer=Answerer(searcher))
 
 
-@st.cache_resource(max_entries=2, show_spinner="正在连接 Milvus 并加载语言模型…")
-def load_milvus_engine(uri: str, version: str) -> Engine:
-    """Open the index held in Milvus at ``uri`` (cached per URI and write stamp) and warm up the model."""
-    from index.milvus_search import MilvusSearcher
+#: Engine roots that stand for a Milvus URI (views reopen engines by ``str(engine.root.resolve())``).
+_MILVUS_ROOTS: dict[str, str] = {}
 
-    searcher = MilvusSearcher(uri)
-    searcher.search("巡察整改", top=1)
-    return Engine(root=Path(uri), generation=version, searcher=searcher, answerer=Answerer(searcher))
+
+def milvus_root(uri: str) -> Path:
+    """The ``Engine.root`` standing for ``uri`` (the Lite file itself; a placeholder path for a server)."""
+    from index.milvus_store import is_lite
+
+    root = Path(uri).expanduser() if is_lite(uri) else Path("/milvus") / re.sub(r"[^A-Za-z0-9_.-]+", "_", uri)
+    _MILVUS_ROOTS[str(root.resolve())] = uri
+    return root
 
 
 def _open_milvus_engine(uri: str) -> tuple[Engine | None, str]:
     from index.milvus_store import MilvusStore
 
     try:
-        return load_milvus_engine(uri, MilvusStore(uri, create=False).write_stamp()), ""
+        root = milvus_root(uri)
+        return load_engine(str(root.resolve()), MilvusStore(uri, create=False).write_stamp()), ""
     except IndexMissing as exc:
         return None, f"Milvus 中还没有索引：{exc}"
     except IndexError_ as exc:
@@ -180,7 +193,6 @@ def missing_message(root: Path) -> str:
 def clear_caches() -> None:
     """Forget loaded engines and cached results (after an upload wrote a new generation)."""
     load_engine.clear()
-    load_milvus_engine.clear()
     st.cache_data.clear()
 
 
