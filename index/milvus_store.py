@@ -514,11 +514,6 @@ class MilvusStore:
         finally:
             self._lock.release()
 
-    def next_seq(self) -> int:
-        """One more than the highest document sequence number stored."""
-        seqs = [r["seq"] for r in self._query("documents", "part == 0", ["seq"])]
-        return max(seqs, default=-1) + 1
-
     def existing_seq(self) -> dict[str, int]:
         """Sequence number of each stored document."""
         return {r["doc_id"]: r["seq"] for r in self._query("documents", "part == 0", ["doc_id", "seq"])}
