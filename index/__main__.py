@@ -25,6 +25,9 @@ def _dump(obj: object) -> None:
 def add_index_arg(parser: argparse.ArgumentParser) -> None:
     """The ``--index DIR`` option every command takes."""
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX_DIR, help="index folder (default: %(default)s)")
+    from .backend import add_backend_args
+
+    add_backend_args(parser)
 
 
 def add_filter_args(parser: argparse.ArgumentParser) -> None:
@@ -77,17 +80,17 @@ def _query_lines(path: Path) -> list[dict]:
 
 
 def _searcher(args: argparse.Namespace):  # -> Searcher (imported lazily: torch is slow to import)
-    from .search import Searcher
+    from .backend import open_searcher
 
-    return Searcher(args.index)
+    return open_searcher(args)
 
 
 def cmd_doc(args: argparse.Namespace) -> int:
     """Print one document as ingested."""
-    from . import store
+    from .backend import open_data
     from .errors import NotFound
 
-    data = store.load(args.index, vectors=False)
+    data = open_data(args, vectors=False)
     doc = data.documents.get(args.doc_id)
     if doc is None:
         raise NotFound(
@@ -259,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_findings import register
 
     register(sub)
+    from .milvus_export import register as register_export
+
+    register_export(sub)
     return parser
 
 

@@ -7,7 +7,6 @@ subclasses that ``main`` prints as one ``error: …`` line (exit 2).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from .__main__ import _dump, add_index_arg
 
@@ -43,10 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_themes)
 
 
-def _load(root: Path):  # -> IndexData
-    from . import store
+def _load(args: argparse.Namespace):  # -> IndexData (folder or Milvus, see index.backend)
+    from .backend import open_data
 
-    return store.load(root)
+    return open_data(args)
 
 
 # --------------------------------------------------------------------------
@@ -58,7 +57,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Print the alignment of two notices."""
     from .compare import compare
 
-    result = compare(_load(args.index), args.doc_a, args.doc_b, unit=args.unit, threshold=args.threshold)
+    result = compare(_load(args), args.doc_a, args.doc_b, unit=args.unit, threshold=args.threshold)
     if args.json:
         _dump(result)
         return 0
@@ -96,10 +95,10 @@ def _unit_line(unit: dict) -> str:
 
 def cmd_related(args: argparse.Namespace) -> int:
     """Print the notices related to a text, finding or notice."""
+    from .backend import open_searcher
     from .related import related
-    from .search import Searcher
 
-    results = related(Searcher(args.index), args.query, top=args.top)
+    results = related(open_searcher(args), args.query, top=args.top)
     if args.json:
         _dump(results)
         return 0
@@ -133,7 +132,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
     """Print the recurring problems of the index."""
     from .themes import THRESHOLD, themes
 
-    groups = themes(_load(args.index), min_notices=args.min_notices,
+    groups = themes(_load(args), min_notices=args.min_notices,
                     threshold=args.threshold if args.threshold is not None else THRESHOLD)
     if args.top:
         groups = groups[: args.top]

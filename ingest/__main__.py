@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
                               help=f"most numbered headings per document (default {defaults.max_headings:,})")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
                         help="where passages are embedded (default auto: cuda, fp16, when an NVIDIA GPU exists)")
+    from index.backend import add_backend_args
+
+    add_backend_args(parser)
     args = parser.parse_args(argv)
     if args.device:
         os.environ["NOTICE_DEVICE"] = args.device
@@ -77,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{source}: {_LABELS.get(status, status)}: {detail}", file=stream)
 
     try:
+        target = _milvus_target(args)
         report = ingest([p for p in args.paths if p not in missing], args.index, config=config, remove=args.remove,
-                        rebuild=args.rebuild, progress=not args.quiet, on_item=show, limits=limits)
+                        rebuild=args.rebuild, progress=not args.quiet, on_item=show, limits=limits, target=target)
     except IndexError_ as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -94,12 +98,25 @@ def main(argv: list[str] | None = None) -> int:
                f"duplicates {len(report.duplicates)}, rejected {len(report.rejected) + len(missing)}, "
                f"removed {len(report.removed)}")
     if report.written:
-        summary += f" → {report.counts['documents']} documents, {report.counts['chunks']} chunks in {args.index}"
+        where = target.milvus.uri if target is not None else args.index
+        summary += f" → {report.counts['documents']} documents, {report.counts['chunks']} chunks in {where}"
     else:
         summary += " → index not changed"
     print(summary)
     nothing_good = not (report.changed or report.unchanged or report.duplicates)
     return 1 if nothing_good and (report.rejected or missing or report.not_found) else 0
+
+
+def _milvus_target(args: argparse.Namespace):  # -> MilvusTarget | None
+    """Where to write when ``--backend milvus`` (see :mod:`index.backend`); None for the folder."""
+    from index.backend import milvus_uri_of
+
+    uri = milvus_uri_of(args)
+    if uri is None:
+        return None
+    from index.milvus_store import MilvusTarget
+
+    return MilvusTarget(uri)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
@@ -28,6 +29,9 @@ from .prepare import BudgetExceeded, PrepareError, prepare, time_budget
 from .records import Chunk, Document, RawDocument
 from .sentences import split_sentences
 from .structure import Structure
+
+if TYPE_CHECKING:
+    from index.milvus_store import MilvusTarget
 
 
 @dataclass
@@ -72,6 +76,7 @@ def ingest(
     progress: bool = True,
     on_item: Callable[[str, str, str], None] | None = None,
     limits: Limits | None = None,
+    target: MilvusTarget | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` into the index at ``root``; remove the ``remove`` doc ids.
 
@@ -82,6 +87,7 @@ def ingest(
     (default :meth:`Limits.from_env`); any failure of one file, whatever its
     cause, becomes one rejection naming the file and the reason, and the run
     goes on.
+    ``target``: write to Milvus instead of the folder (:class:`index.milvus_store.MilvusTarget`).
     """
     root = Path(root)
     report = IngestReport()
@@ -92,8 +98,8 @@ def ingest(
         report.rejected.append((source, reason))
         notify(source, "rejected", reason)
 
-    with store.writer_lock(root):
-        prev = _previous(root, config, rebuild)
+    with target.lock() if target is not None else store.writer_lock(root):
+        prev = target.previous(config, rebuild) if target is not None else _previous(root, config, rebuild)
         cfg = prev.config if prev else (config or Config.from_env())
         docs: dict[str, Document] = dict(prev.documents) if prev else {}
         by_hash = {d.content_hash: d.doc_id for d in docs.values()}
@@ -117,6 +123,10 @@ def ingest(
             else:
                 report.not_found.append(doc_id)
         if not report.changed and not rebuild:
+            return report
+        if target is not None:  # Milvus: upsert / delete by document
+            report.counts = target.write(docs, fresh, report.removed, cfg, progress, rebuild)
+            report.written = True
             return report
         data = _assemble(docs, fresh, prev, cfg, progress, prechunked)
         store.write_generation(root, data, extra_writers=[keyword_writer(data)])

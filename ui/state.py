@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,7 @@ from ingest.config import DEFAULT_INDEX_DIR
 from ingest.records import Document
 
 INDEX_ENV = "NOTICE_INDEX"
+BACKEND_ENV = "NOTICE_BACKEND"
 #: Session-state key of the current view (see :mod:`ui.views`).
 KEY_VIEW = "view"
 
@@ -46,6 +48,38 @@ def index_path(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     if env.get(INDEX_ENV):
         return Path(env[INDEX_ENV]).expanduser()
     return DEFAULT_INDEX_DIR
+
+
+def milvus_uri(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The Milvus URI when the page reads Milvus, else None (the folder, the default).
+
+    Milvus when ``--milvus-uri URI`` or ``--backend milvus`` follows ``--`` (URI then from
+    ``$NOTICE_MILVUS_URI``), or ``$NOTICE_BACKEND`` is ``milvus``.
+    """
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--backend", default=None)
+    parser.add_argument("--milvus-uri", default=None)
+    try:
+        args, _ = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit:
+        args = argparse.Namespace(backend=None, milvus_uri=None)
+    env = os.environ if environ is None else environ
+    backend = args.backend or env.get(BACKEND_ENV) or ("milvus" if args.milvus_uri else "folder")
+    if backend != "milvus":
+        return None
+    from index.milvus_store import MILVUS_ENV
+
+    return args.milvus_uri or env.get(MILVUS_ENV) or None
+
+
+def milvus_target(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None):
+    """Where the upload page writes on Milvus (:class:`index.milvus_store.MilvusTarget`), None for the folder."""
+    uri = milvus_uri(argv, environ)
+    if uri is None:
+        return None
+    from index.milvus_store import MilvusTarget
+
+    return MilvusTarget(uri)
 
 
 def generation(root: Path) -> str | None:
@@ -77,20 +111,63 @@ class Engine:
     def userdict(self) -> str | None:
         """The jieba user dictionary of this generation (organisation names), if any."""
         gen = self.searcher.data.path
+        if gen is None:  # Milvus: the searcher wrote its dictionary to a file
+            return getattr(self.searcher, "userdict", None)
         path = gen / store.USERDICT if gen is not None else None
         return str(path) if path is not None and path.is_file() else None
 
 
 @st.cache_resource(max_entries=2, show_spinner="正在加载索引和语言模型（首次约需十几秒）…")
 def load_engine(root: str, generation_name: str) -> Engine:
-    """Open the index at ``root`` (cached per folder and generation) and warm up the model."""
-    searcher = Searcher(root)
+    """Open the index at ``root`` (cached per folder and generation) and warm up the model.
+
+    A ``root`` made by :func:`milvus_root` opens the index held in Milvus instead.
+    """
+    if root in _MILVUS_ROOTS:
+        from index.milvus_search import MilvusSearcher
+
+        searcher: Searcher = MilvusSearcher(_MILVUS_ROOTS[root])
+    else:
+        searcher = Searcher(root)
     searcher.search("巡察整改", top=1)  # loads the embedding model and jieba now, not on the first question
     return Engine(root=Path(root), generation=generation_name, searcher=searcher, answerer=Answerer(searcher))
 
 
+#: Engine roots that stand for a Milvus URI (views reopen engines by ``str(engine.root.resolve())``).
+_MILVUS_ROOTS: dict[str, str] = {}
+
+
+def milvus_root(uri: str) -> Path:
+    """The ``Engine.root`` standing for ``uri`` (the Lite file itself; a placeholder path for a server)."""
+    from index.milvus_store import is_lite
+
+    root = Path(uri).expanduser() if is_lite(uri) else Path("/milvus") / re.sub(r"[^A-Za-z0-9_.-]+", "_", uri)
+    _MILVUS_ROOTS[str(root.resolve())] = uri
+    return root
+
+
+def _open_milvus_engine(uri: str) -> tuple[Engine | None, str]:
+    from index.milvus_store import MilvusStore
+
+    try:
+        root = milvus_root(uri)
+        return load_engine(str(root.resolve()), MilvusStore(uri, create=False).write_stamp()), ""
+    except IndexMissing as exc:
+        return None, f"Milvus 中还没有索引：{exc}"
+    except IndexError_ as exc:
+        return None, f"Milvus 索引无法打开：{exc}"
+    except RuntimeError as exc:
+        return None, f"语言模型无法加载：{exc}"
+
+
 def open_engine(root: Path) -> tuple[Engine | None, str]:
-    """The cached engine for ``root``, or (None, a Chinese message saying what is wrong)."""
+    """The cached engine for ``root``, or (None, a Chinese message saying what is wrong).
+
+    With the Milvus backend chosen (:func:`milvus_uri`) the engine reads Milvus instead of ``root``.
+    """
+    uri = milvus_uri()
+    if uri is not None:
+        return _open_milvus_engine(uri)
     gen = generation(root)
     if gen is None:
         return None, missing_message(root)

@@ -148,7 +148,7 @@ def ingest_files(files: Sequence[Uploaded], root: Path) -> UploadResult:
 
         try:
             with st.spinner("正在计算向量并写入索引（文件多时需要几分钟）…"):
-                report = ingest(paths, root, progress=False, on_item=on_item)
+                report = ingest(paths, root, progress=False, on_item=on_item, target=state.milvus_target())
         except IndexError_ as exc:
             result.error = f"导入失败：{exc}"
             return result

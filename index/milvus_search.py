@@ -1,0 +1,124 @@
+"""Search on Milvus: the same hybrid idea as :mod:`index.search`, ranked by the server.
+
+:class:`MilvusSearcher` has the interface of :class:`index.search.Searcher`
+(``search``, ``rank_chunks``, ``hits``, ``embed_query``, ``documents``,
+``chunks``, ``data``, ``keyword``), so the answer, compare, related and themes
+code runs on it unchanged.  A query is one ``hybrid_search``: the dense
+request (HNSW, inner product) and the BM25 request over the same tokens as the
+embedded keyword index, each ``depth`` deep and restricted by the filter
+expression, fused on the server by ``RRFRanker(k)`` with the embedded
+backend's constant.  The per-document cap is applied to the fused ranking by
+the shared :meth:`Searcher.hits`.
+
+Documents, chunk texts and finding vectors are read once when the searcher
+opens (compare, related, themes and the page use them in memory, as with the
+folder); sentence vectors are fetched per cited chunk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import numpy as np
+
+from .filters import Filters
+from .milvus_store import CONSISTENCY, MilvusStore, filter_expression, hex_tokens, userdict_file
+from .search import Fusion, Searcher, Timings
+from .tokenize import tokenize
+
+
+class TokenStats:
+    """Document frequencies of the BM25 tokens (what :class:`index.answer.Answerer` reads for idf).
+
+    The same members as :class:`index.keyword.KeywordIndex` that the answerer
+    uses: ``vocab``, ``size`` and ``document_frequency``.
+    """
+
+    def __init__(self, chunk_tokens: list[list[str]]) -> None:
+        counts: Counter[str] = Counter()
+        for tokens in chunk_tokens:
+            counts.update(set(tokens))
+        self.vocab: dict[str, int] = {token: i for i, token in enumerate(counts)}
+        self._df = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+        self.size = len(chunk_tokens)
+
+    def document_frequency(self, token_id: int) -> int:
+        """Number of chunks containing the token."""
+        return int(self._df[token_id])
+
+
+class MilvusSearcher(Searcher):
+    """An index held in Milvus (Lite file or server), searched on the server."""
+
+    def __init__(self, uri: str, model: str | None = None, fusion: Fusion | None = None,
+                 token: str | None = None, prefix: str | None = None) -> None:
+        # Searcher.__init__ reads a folder; this one reads the same things from Milvus.
+        self.milvus = MilvusStore(uri, token=token, prefix=prefix, create=False)
+        self.root = uri
+        self.data = self.milvus.load_data(model=model)
+        self.fusion = fusion or Fusion()
+        self.doc_ids = list(self.data.documents)
+        self.chunk_of_key = {key: i for i, key in enumerate(self.data.chunk_keys)}
+        self.userdict = userdict_file(list(self.data.manifest.get("userdict", [])))
+        self.keyword = TokenStats(self.data.keyword_tokens)
+        self.timings = Timings()
+        self._query_vectors: dict[str, np.ndarray] = {}
+
+    def rank_chunks(self, query: str, filters: Filters | None = None,
+                    vector: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Fused (chunk id, score) pairs, best first, ranked by Milvus ``hybrid_search``."""
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        fusion = self.fusion
+        expr = filter_expression(filters)
+        if expr is None or not self.chunks:
+            return []  # a filter that cannot match: nothing, never everything
+        t0 = time.perf_counter()
+        if vector is None and fusion.dense_weight > 0:
+            vector = self.embed_query(query)
+        t1 = time.perf_counter()
+        depth = fusion.depth
+        requests = []
+        if fusion.dense_weight > 0 and vector is not None:
+            requests.append(AnnSearchRequest(
+                data=[np.asarray(vector, dtype="float32").tolist()], anns_field="vector",
+                param=self.milvus.dense_search_params(depth), limit=depth, expr=expr or None))
+        tokens = tokenize(query, "both", self.userdict) if fusion.keyword_weight > 0 else []
+        known = [t for t in tokens if t in self.keyword.vocab]
+        if known:  # like the embedded index: tokens no chunk holds add nothing
+            requests.append(AnnSearchRequest(data=[hex_tokens(known)], anns_field="keywords_sparse",
+                                             param={"metric_type": "BM25"}, limit=depth, expr=expr or None))
+        if not requests:
+            return []
+        name = self.milvus.name("chunks")
+        if len(requests) == 1:
+            found = self.milvus.client.search(name, data=requests[0].data, anns_field=requests[0].anns_field,
+                                              search_params=requests[0].param, limit=depth, filter=expr,
+                                              output_fields=["pk"], consistency_level=CONSISTENCY)
+            # one ranking: the same RRF score the embedded fusion gives a single list
+            weight = fusion.dense_weight if requests[0].anns_field == "vector" else fusion.keyword_weight
+            pairs = [(hit["pk"], weight / (fusion.rrf_k + rank + 1)) for rank, hit in enumerate(found[0])]
+        elif fusion.dense_weight == fusion.keyword_weight:
+            found = self.milvus.client.hybrid_search(name, requests, RRFRanker(int(fusion.rrf_k)), limit=2 * depth,
+                                                     output_fields=["pk"], consistency_level=CONSISTENCY)
+            pairs = [(hit["pk"], fusion.dense_weight * float(hit["distance"])) for hit in found[0]]
+        else:
+            pairs = self._weighted(requests, name)
+        t2 = time.perf_counter()
+        ranked = [(self.chunk_of_key[key], score) for key, score in pairs if key in self.chunk_of_key]
+        self.timings = Timings(embed=(t1 - t0) * 1e3, vector=(t2 - t1) * 1e3, extra={"milvus": (t2 - t1) * 1e3})
+        return ranked
+
+    def _weighted(self, requests: list, name: str) -> list[tuple[str, float]]:
+        """Weighted RRF on the client (Milvus's RRFRanker has no per-request weights)."""
+        fusion = self.fusion
+        scores: dict[str, float] = {}
+        for request in requests:
+            weight = fusion.dense_weight if request.anns_field == "vector" else fusion.keyword_weight
+            found = self.milvus.client.search(name, data=request.data, anns_field=request.anns_field,
+                                              search_params=request.param, limit=fusion.depth, filter=request.expr,
+                                              output_fields=["pk"], consistency_level=CONSISTENCY)
+            for rank, hit in enumerate(found[0]):
+                scores[hit["pk"]] = scores.get(hit["pk"], 0.0) + weight / (fusion.rrf_k + rank + 1)
+        return sorted(scores.items(), key=lambda item: -item[1])
