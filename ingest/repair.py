@@ -128,7 +128,6 @@ def is_garbled(text: str) -> bool:
 # loss.  Elsewhere only unmistakable runs count (``??``, ``?`` against latin
 # letters or stray closing brackets, U+FFFD, private-use characters).
 
-_LOSS_MARK = "?\ufffd"
 _PRIVATE = "\ue000-\uf8ff"
 # The mis-paired run after a lost lead byte: Han characters up to the ASCII
 # byte that re-synchronised them (a GBK trail byte: ``]``, ``}``, a letter).
