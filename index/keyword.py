@@ -20,7 +20,8 @@ SETTINGS = "settings.json"
 class KeywordIndex:
     """A bm25s index plus the tokenizer settings it was built with."""
 
-    MAX_DF = 0.2  # query tokens found in a larger share of the chunks are not scored (see scores)
+    MAX_DF = 0.2  # in large indexes, query tokens found in a larger share of the chunks are not scored
+    SKIP_COMMON_ABOVE = 50_000  # chunks; below this scoring every token is cheap and the ranking exact
 
     def __init__(self, retriever: bm25s.BM25, mode: str, userdict: str | None) -> None:
         self.retriever = retriever
@@ -67,6 +68,8 @@ class KeywordIndex:
             return np.zeros(self.size, dtype="float32")
         # Tokens in more than MAX_DF of all chunks (idf < 1.6, against ~10 for a rare term) barely move
         # the ranking but hold most postings: at 1M chunks skipping them makes scoring 3x faster.
+        if self.size <= self.SKIP_COMMON_ABOVE:
+            return self.retriever.get_scores(ids)
         common = self.MAX_DF * self.size
         rare = [i for i in ids if self.document_frequency(i) <= common]
         return self.retriever.get_scores(rare or ids)

@@ -70,6 +70,8 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
         options.log_severity_level = 3
+        # no memory arena: a batch of long passages would otherwise keep its peak allocation for good
+        options.enable_cpu_mem_arena = False
         self.session = ort.InferenceSession(str((graph_dir or onnx_dir(model_dir)) / file), options,
                                             providers=["CPUExecutionProvider"])
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
@@ -90,8 +92,10 @@ class OnnxEncoder:
         budget = batch_size * 128
         start = 0
         while start < len(order):
-            longest = len(encodings[order[min(start + batch_size, len(order)) - 1]].ids)
-            size = max(1, min(len(order) - start, max(batch_size, budget // max(longest, 1))))
+            # texts are sorted by length: grow the batch while its padded size stays within the budget
+            size = 1
+            while start + size < len(order) and (size + 1) * len(encodings[order[start + size]].ids) <= budget:
+                size += 1
             rows = order[start:start + size]
             width = max(len(encodings[i].ids) for i in rows)
             ids = np.full((len(rows), width), PAD_ID, dtype=np.int64)
