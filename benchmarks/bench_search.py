@@ -51,9 +51,9 @@ from index import store  # noqa: E402
 from index.answer import Answerer  # noqa: E402
 from index.keyword import SETTINGS  # noqa: E402
 from index.search import Searcher  # noqa: E402
+from index.sentences import split_sentences  # noqa: E402
 from ingest.embed import chunk_passage, finding_passage  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
-from ingest.sentences import split_sentences  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.config import DEFAULT_INDEX_DIR
+from index.config import DEFAULT_INDEX_DIR
 
 from .errors import IndexError_, error_line
 from .filters import Filters

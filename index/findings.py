@@ -3,7 +3,7 @@
 Three kinds of *unit* stand for "something a notice states":
 
 ``finding``
-    A numbered finding parsed at ingest (:class:`ingest.records.Finding`),
+    A numbered finding parsed at ingest (:class:`index.records.Finding`),
     with its stored vector (``finding_keys`` ↔ ``finding_vectors``, embedded
     at ingest from its problem statement).  Only 5 notices of the shared
     corpus have them.
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.records import Chunk, Document, Finding
+from index.records import Chunk, Document, Finding
 from ingest.structure import states_problem
 
 from .errors import IndexError_, NotFound

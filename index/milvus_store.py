@@ -45,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.config import Config
-from ingest.records import Chunk, Document
+from index.config import Config
+from index.records import Chunk, Document
 
 from . import store
 from .errors import IndexError_, IndexLocked, IndexMismatch, IndexMissing

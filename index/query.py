@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.repair import repair_text
+from index.repair import repair_text
 
 from .errors import BadQuery
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ingest.config import DEFAULT_INDEX_DIR
+from index.config import DEFAULT_INDEX_DIR
+from index.records import Chunk, Document
 from ingest.embed import get_embedder
-from ingest.records import Chunk, Document
 
 from . import store
 from .filters import Filters

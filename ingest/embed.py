@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from index.config import DEFAULT_MODEL_DIR, Config
 from index.errors import ModelUnavailable
+from index.records import Chunk, Document, Finding
 
-from .config import DEFAULT_MODEL_DIR, Config
 from .onnx_encoder import FP32_FILE, INT8_FILE, OnnxEncoder, has_onnx
-from .records import Chunk, Document, Finding
 
 
 class Embedder:

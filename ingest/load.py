@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.config import DEFAULT_INDEX_DIR, Limits
-from ingest.records import RawDocument
+from index.config import DEFAULT_INDEX_DIR, Limits
+from index.records import RawDocument
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument

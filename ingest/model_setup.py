@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DEFAULT_MODEL_DIR
+from index.config import DEFAULT_MODEL_DIR
 
 MARKER = "setup_ok.json"
 MIN_COSINE = 0.999

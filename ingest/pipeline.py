@@ -17,17 +17,17 @@ import numpy as np
 from tqdm import tqdm
 
 from index import store
+from index.config import Config, Limits
 from index.errors import IndexMismatch
 from index.keyword import KeywordIndex
+from index.records import Chunk, Document, RawDocument
+from index.sentences import split_sentences
 from index.tokenize import write_userdict
 
 from .chunk import chunk_document
-from .config import Config, Limits
 from .embed import chunk_passage, finding_passage, get_embedder, keyword_text
 from .load import LoadError, clean_str, iter_files, load_file
 from .prepare import BudgetExceeded, PrepareError, prepare, time_budget
-from .records import Chunk, Document, RawDocument
-from .sentences import split_sentences
 from .structure import Structure
 
 if TYPE_CHECKING:

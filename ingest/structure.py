@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.records import Finding, Section
+from index.records import Finding, Section
 
 # --------------------------------------------------------------------------
 # Numbering markers

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import NOTICES, REPO, SEED
 
-from ingest.config import DEFAULT_MODEL_DIR, Config
+from index.config import DEFAULT_MODEL_DIR, Config
 from ingest.embed import Embedder
 from ingest.onnx_encoder import FP32_FILE, INT8_FILE, OnnxEncoder, export_onnx, has_onnx
 
