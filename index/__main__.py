@@ -46,7 +46,7 @@ def filters_from(args: argparse.Namespace) -> Filters:
 
 def _query_text(value: object) -> str:
     """Query text safe to search and print: lone surrogates (from odd bytes) → U+FFFD, NUL dropped."""
-    from ingest.load import clean_str
+    from index.query import clean_str
 
     return clean_str(str(value))
 

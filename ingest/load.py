@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.config import DEFAULT_INDEX_DIR, Limits
+from index.query import clean_str
 from index.records import RawDocument
 
 if TYPE_CHECKING:
@@ -99,13 +100,6 @@ def _reads_as_chinese(decoded: str, escaped: str) -> bool:
     if not gained or len(gained) * 2 < len(odd) // 2:
         return False
     return all(_HAN_CHAR.match(ch) and _encodable(ch, "gb2312") for ch in gained)
-
-
-def clean_str(value: str) -> str:
-    """``value`` without lone surrogates (→ U+FFFD) and NUL characters, safe to encode as UTF-8."""
-    if _SURROGATE.search(value):
-        value = _SURROGATE.sub("\ufffd", value)
-    return value.replace("\x00", "")
 
 
 def _file_doc_id(path: Path, root: Path | None) -> str:
