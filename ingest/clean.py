@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from index.records import RawDocument
 from index.repair import (
     damaged_spans,
     is_garbled,
@@ -32,6 +31,7 @@ from index.repair import (
     to_simplified,
 )
 from ingest.metadata import parse_date
+from ingest.raw import RawDocument
 
 # ---------------------------------------------------------------- repair
 

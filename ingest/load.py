@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from index.config import DEFAULT_INDEX_DIR, Limits
 from index.query import clean_str
-from index.records import RawDocument
+from ingest.raw import RawDocument
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument

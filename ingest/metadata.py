@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from index.records import RawDocument
 from index.repair import is_damaged, repair_text, without_damage
+from ingest.raw import RawDocument
 
 KINDS = ("rectification_progress", "feedback", "announcement", "other")
 _KIND_ALIASES = {"other_related": "other"}

@@ -22,9 +22,10 @@ from index.encoder import chunk_passage, finding_passage, get_embedder, keyword_
 from index.errors import IndexMismatch
 from index.keyword import KeywordIndex
 from index.query import clean_str
-from index.records import Chunk, Document, RawDocument
+from index.records import Chunk, Document
 from index.sentences import split_sentences
 from index.tokenize import write_userdict
+from ingest.raw import RawDocument
 
 from .chunk import chunk_document
 from .load import LoadError, iter_files, load_file

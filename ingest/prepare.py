@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterator
 
 from index.config import CHUNKER_VERSION, Limits
-from index.records import Document, RawDocument
+from index.records import Document
 from index.repair import is_damaged, without_damage
+from ingest.raw import RawDocument
 
 from .clean import clean
 from .metadata import extract_metadata

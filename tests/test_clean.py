@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from index.records import RawDocument
 from index.repair import count_annotations, to_simplified
 from ingest.clean import clean, is_breadcrumb, is_widget_line, parse_meta_line, repair
 from ingest.load import load_paths
+from ingest.raw import RawDocument
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))

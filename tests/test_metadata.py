@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from index.records import RawDocument
 from ingest.clean import clean
 from ingest.load import load_paths
 from ingest.metadata import KINDS, classify_kind, date_from_url, extract_metadata, parse_date
+from ingest.raw import RawDocument
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))

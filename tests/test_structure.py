@@ -271,8 +271,8 @@ NOT_COMPLETION = {
 
 @cache
 def cleaned_texts() -> dict[str, str]:
-    from index.records import RawDocument
     from ingest.clean import clean
+    from ingest.raw import RawDocument
 
     with NOTICES.open(encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
