@@ -76,7 +76,7 @@ def run(folder: Path, index: Path, timeout: int) -> dict:
 
 def parse_only(folder: Path) -> dict:
     """Read, clean, parse and chunk every file of ``folder`` in this process (no embedding): per-file seconds."""
-    from ingest.config import Config, Limits
+    from index.config import Config, Limits
     from ingest.load import LoadError, iter_files
     from ingest.pipeline import _read_file
 

@@ -49,11 +49,11 @@ sys.path.insert(0, str(REPO))
 
 from index import store  # noqa: E402
 from index.answer import Answerer  # noqa: E402
+from index.encoder import chunk_passage, finding_passage  # noqa: E402
 from index.keyword import SETTINGS  # noqa: E402
 from index.search import Searcher  # noqa: E402
-from ingest.embed import chunk_passage, finding_passage  # noqa: E402
+from index.sentences import split_sentences  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
-from ingest.sentences import split_sentences  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 
@@ -217,7 +217,7 @@ def texts_embedded(root: Path) -> int:
 
 def time_ingest(label: str, root: Path) -> None:
     """Ingest the shared corpus into ``root`` and print the figures."""
-    from ingest import embed
+    from index import encoder as embed
 
     embed._embedder.cache_clear()  # the encoder loads inside the timed run
     t0 = time.perf_counter()
@@ -265,7 +265,7 @@ def measure(root: Path, repeat: int) -> None:
     """In a fresh process: open a (large) index, time searches, approximate-index recall, memory."""
     questions = [json.loads(line)["query"] for name in ("questions.jsonl", "questions_more.jsonl")
                  for line in (SHARED / "eval" / name).open(encoding="utf-8")]
-    from ingest.embed import get_embedder
+    from index.encoder import get_embedder
 
     t0 = time.perf_counter()
     searcher = Searcher(root)
@@ -326,7 +326,7 @@ def main() -> None:
             os.environ["NOTICE_ONNX"] = "0"
             time_ingest("sentence-transformers (NOTICE_ONNX=0)", Path(tmp) / "index-st")
             del os.environ["NOTICE_ONNX"]
-            from ingest import embed
+            from index import encoder as embed
 
             embed._embedder.cache_clear()
         print(f"index on disk {folder_mb(root):.1f} MB")

@@ -38,8 +38,8 @@ sys.path.insert(0, str(REPO))
 
 from index.answer import FEATURES, WEIGHTS, WEIGHTS_FILE, Answerer  # noqa: E402
 from index.evaluate import load_questions  # noqa: E402
+from index.repair import repair_text  # noqa: E402
 from index.search import Searcher  # noqa: E402
-from ingest.repair import repair_text  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 UNANSWERABLE = REPO / "tests" / "data" / "unanswerable.jsonl"

@@ -17,10 +17,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from index.encoder import keyword_text  # noqa: E402
 from index.evaluate import evaluate, load_questions  # noqa: E402
 from index.keyword import KeywordIndex  # noqa: E402
 from index.search import Fusion, Searcher  # noqa: E402
-from ingest.embed import keyword_text  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.config import DEFAULT_INDEX_DIR
+from index.config import DEFAULT_INDEX_DIR
 
 from .errors import IndexError_, error_line
 from .filters import Filters
@@ -46,7 +46,7 @@ def filters_from(args: argparse.Namespace) -> Filters:
 
 def _query_text(value: object) -> str:
     """Query text safe to search and print: lone surrogates (from odd bytes) → U+FFFD, NUL dropped."""
-    from ingest.load import clean_str
+    from index.query import clean_str
 
     return clean_str(str(value))
 

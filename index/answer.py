@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.sentences import split_sentences
+from index.sentences import split_sentences
 
 from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans
 from .filters import Filters

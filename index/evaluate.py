@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.repair import repair_text
+from index.repair import repair_text
 
 from .answer import Answerer
 from .search import Hit, Searcher

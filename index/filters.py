@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.records import Document
+from index.records import Document
 
 KINDS = ("rectification_progress", "feedback", "announcement", "other")
 KIND_NAMES = {

@@ -10,7 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
-from ingest.config import DEFAULT_INDEX_DIR
+from index.config import DEFAULT_INDEX_DIR
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -45,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.config import Config
-from ingest.records import Chunk, Document
+from index.config import Config
+from index.records import Chunk, Document
 
 from . import store
 from .errors import IndexError_, IndexLocked, IndexMismatch, IndexMissing
@@ -527,7 +527,7 @@ class MilvusStore:
         """
         c = self.client
         wanted = set(doc_ids)
-        from ingest.embed import keyword_text
+        from index.encoder import keyword_text
 
         from .tokenize import tokenize
 
@@ -634,7 +634,7 @@ def export(index_dir: Path | str, uri: str, token: str | None = None, prefix: st
 
 
 class MilvusTarget:
-    """Where :func:`ingest.pipeline.ingest` writes when the backend is Milvus.
+    """Where the ingest pipeline (``python -m ingest``) writes when the backend is Milvus.
 
     Same stages (load, clean, structure, chunk, embed) as the folder; only the
     documents that are new or changed are chunked and embedded, and they are
@@ -662,12 +662,12 @@ class MilvusTarget:
             raise IndexMismatch(f"{exc} (or pass --rebuild to start a new index from the given files)") from exc
 
     def write(self, docs: dict[str, Document], fresh: set[str], removed: list[str], config: Config,
-              progress: bool, rebuild: bool) -> dict:
-        """Chunk and embed the ``fresh`` documents, upsert them, delete ``removed``; return the counts."""
-        from ingest.pipeline import _assemble
+              part: store.IndexData | None, rebuild: bool) -> dict:
+        """Upsert the ``fresh`` documents, delete ``removed``; return the counts.
 
-        # only new and changed documents are chunked and embedded (no model load for a pure --remove)
-        part = _assemble({d: docs[d] for d in docs if d in fresh}, fresh, None, config, progress) if fresh else None
+        ``part`` holds the chunks and vectors of the fresh documents alone, made by the
+        ingest pipeline (None when nothing is fresh, e.g. a pure ``--remove``).
+        """
         config = part.config if part is not None else config
         milvus = self.milvus
         if rebuild:

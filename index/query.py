@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ingest.repair import repair_text
+from index.repair import repair_text
 
 from .errors import BadQuery
 
 MAX_QUERY_CHARS = 1000
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTENT = re.compile(r"[\w\u3400-\u9fff]")
 
 
@@ -30,3 +31,10 @@ def clean_query(query: str | None) -> str:
     if not _CONTENT.search(cleaned):
         raise BadQuery("查询只有标点 / the query has only punctuation or symbols: add words to search for")
     return cleaned
+
+
+def clean_str(value: str) -> str:
+    """``value`` without lone surrogates (→ U+FFFD) and NUL characters, safe to encode as UTF-8."""
+    if _SURROGATE.search(value):
+        value = _SURROGATE.sub("\ufffd", value)
+    return value.replace("\x00", "")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.records import Document, Finding
+from index.records import Document, Finding
 
 from .filters import Filters
 from .findings import (

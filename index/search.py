@@ -16,9 +16,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ingest.config import DEFAULT_INDEX_DIR
-from ingest.embed import get_embedder
-from ingest.records import Chunk, Document
+from index.config import DEFAULT_INDEX_DIR
+from index.encoder import get_embedder
+from index.records import Chunk, Document
 
 from . import store
 from .filters import Filters
@@ -104,7 +104,7 @@ class Searcher:
         return self.data.chunks
 
     @property
-    def embedder(self):  # -> ingest.embed.Embedder
+    def embedder(self):  # -> index.encoder.Embedder
         """The model the index was built with (loaded once per process)."""
         return get_embedder(self.data.config)
 

@@ -42,8 +42,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ingest.config import CHUNKER_VERSION, FORMAT_VERSION, Config
-from ingest.records import Chunk, Document
+from index.config import CHUNKER_VERSION, FORMAT_VERSION, Config
+from index.records import Chunk, Document
 
 from .errors import IndexLocked, IndexMismatch, IndexMissing
 
@@ -161,7 +161,7 @@ class IndexData:
     ann_index: faiss.Index | None = None  # approximate index over the chunk vectors (large indexes)
 
     def chunk_sentence_vectors(self, chunk_id: int) -> np.ndarray | None:
-        """Vectors of the sentences of one chunk (in :func:`ingest.sentences.split_sentences` order)."""
+        """Vectors of the sentences of one chunk (in :func:`index.sentences.split_sentences` order)."""
         if self.sentence_vectors is None or self.sentence_offsets is None:
             return None
         return self.sentence_vectors[self.sentence_offsets[chunk_id]:self.sentence_offsets[chunk_id + 1]]

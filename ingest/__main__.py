@@ -12,9 +12,9 @@ import os
 import sys
 from pathlib import Path
 
+from index.config import DEFAULT_INDEX_DIR, Config, Limits
 from index.errors import IndexError_
 
-from .config import DEFAULT_INDEX_DIR, Config, Limits
 from .load import display_path
 from .pipeline import ingest
 

@@ -18,7 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from ingest.records import Chunk
+from index.records import Chunk
 from ingest.structure import Structure
 
 #: A sentence ends after a run of final marks (and any closing quotes or

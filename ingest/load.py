@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ingest.config import DEFAULT_INDEX_DIR, Limits
-from ingest.records import RawDocument
+from index.config import DEFAULT_INDEX_DIR, Limits
+from index.query import clean_str
+from ingest.raw import RawDocument
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -99,13 +100,6 @@ def _reads_as_chinese(decoded: str, escaped: str) -> bool:
     if not gained or len(gained) * 2 < len(odd) // 2:
         return False
     return all(_HAN_CHAR.match(ch) and _encodable(ch, "gb2312") for ch in gained)
-
-
-def clean_str(value: str) -> str:
-    """``value`` without lone surrogates (→ U+FFFD) and NUL characters, safe to encode as UTF-8."""
-    if _SURROGATE.search(value):
-        value = _SURROGATE.sub("\ufffd", value)
-    return value.replace("\x00", "")
 
 
 def _file_doc_id(path: Path, root: Path | None) -> str:

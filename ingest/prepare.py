@@ -1,4 +1,4 @@
-"""One raw document → one clean, parsed :class:`~ingest.records.Document`.
+"""One raw document → one clean, parsed :class:`~index.records.Document`.
 
 Chains the stages: clean (repair + boilerplate → metadata) → metadata →
 structure (sections, findings, figures).  Chunking happens in the pipeline.
@@ -13,11 +13,13 @@ import threading
 import time
 from collections.abc import Iterator
 
+from index.config import CHUNKER_VERSION, Limits
+from index.records import Document
+from index.repair import is_damaged, without_damage
+from ingest.raw import RawDocument
+
 from .clean import clean
-from .config import CHUNKER_VERSION, Limits
 from .metadata import extract_metadata
-from .records import Document, RawDocument
-from .repair import is_damaged, without_damage
 from .structure import Structure, _candidates, parse_structure
 
 

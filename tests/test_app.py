@@ -16,10 +16,10 @@ import pytest
 from helpers_index import MARKDOWN, NOTICES, SCRIPT, XSS_DOC_ID, question
 from streamlit.testing.v1 import AppTest
 
+from index.config import DEFAULT_INDEX_DIR
 from index.filters import KIND_NAMES, KINDS, Filters
+from index.records import Document
 from index.search import Hit
-from ingest.config import DEFAULT_INDEX_DIR
-from ingest.records import Document
 from ui import export, highlight, notice, state, upload
 
 APP = Path(__file__).resolve().parent.parent / "app.py"

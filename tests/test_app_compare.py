@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ingest.records import Document
+from index.records import Document
 from ui import compare, export, highlight, related, state, themes
 
 APP = Path(__file__).resolve().parent.parent / "app.py"

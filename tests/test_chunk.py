@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from index.records import Chunk
+from index.repair import repair_text
 from ingest.chunk import CEILING, MIN_CHARS, chunk_document, pack_spans, sentence_spans
-from ingest.records import Chunk
-from ingest.repair import repair_text
 from ingest.structure import Structure, parse_structure
 
 SHARED = Path(os.environ.get("SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))

@@ -21,7 +21,7 @@ import pytest
 from conftest import NOTICES, REPO, SEED
 
 from index import store
-from ingest.config import Config, Limits
+from index.config import Config, Limits
 from ingest.load import LoadError, iter_files
 from ingest.pipeline import _read_file, ingest
 

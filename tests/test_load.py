@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from index import store
+from index.config import Config
+from index.repair import strip_pinyin
 from ingest import load as load_module
-from ingest.config import Config
 from ingest.load import LoadError, decode_bytes, is_index_dir, load_paths
-from ingest.records import RawDocument
-from ingest.repair import strip_pinyin
+from ingest.raw import RawDocument
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))

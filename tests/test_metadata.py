@@ -12,7 +12,7 @@ import pytest
 from ingest.clean import clean
 from ingest.load import load_paths
 from ingest.metadata import KINDS, classify_kind, date_from_url, extract_metadata, parse_date
-from ingest.records import RawDocument
+from ingest.raw import RawDocument
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
@@ -230,8 +230,8 @@ def test_own_notice_title_line_is_preferred() -> None:
 
 
 def test_no_damaged_run_in_any_title_or_heading(raws: dict[str, RawDocument]) -> None:
+    from index.repair import is_damaged
     from ingest.prepare import prepare
-    from ingest.repair import is_damaged
 
     for doc_id in ("seed", "n0011", "n0072", "n0157", "n0200"):
         doc = prepare(raws[doc_id])

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from conftest import NOTICES, REPO, SEED
 
-from ingest.config import DEFAULT_MODEL_DIR, Config
-from ingest.embed import Embedder
-from ingest.onnx_encoder import FP32_FILE, INT8_FILE, OnnxEncoder, export_onnx, has_onnx
+from index.config import DEFAULT_MODEL_DIR, Config
+from index.encoder import Embedder
+from index.onnx_encoder import FP32_FILE, INT8_FILE, OnnxEncoder, has_onnx
+from ingest.onnx_export import export_onnx
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import pytest
 from conftest import NOTICES, REPO, SEED
 
 from index import store
+from index.config import DEFAULT_MODEL_DIR
 from index.errors import IndexMismatch
 from index.search import Searcher
-from ingest.config import DEFAULT_MODEL_DIR
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from index.answer import Answerer
 from index.errors import BadQuery
 from index.evaluate import evaluate, load_questions
 from index.filters import Filters
-from ingest.repair import to_simplified
+from index.repair import to_simplified
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.repair import repair_text
+from index.repair import repair_text
 from ingest.structure import Structure, extract_figures, find_status, parse_structure
 
 SHARED = Path(os.environ.get("SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))
@@ -272,7 +272,7 @@ NOT_COMPLETION = {
 @cache
 def cleaned_texts() -> dict[str, str]:
     from ingest.clean import clean
-    from ingest.records import RawDocument
+    from ingest.raw import RawDocument
 
     with NOTICES.open(encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh if line.strip()]

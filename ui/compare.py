@@ -18,7 +18,7 @@ import streamlit as st
 from index.compare import FINDING_THRESHOLD, compare
 from index.errors import IndexError_
 from index.filters import KIND_NAMES
-from ingest.records import Document
+from index.records import Document
 
 from . import export, highlight, state
 from .notice import open_notice

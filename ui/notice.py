@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from index.filters import KIND_NAMES
-from ingest.records import Document, Finding
+from index.records import Document, Finding
 
 from . import highlight, state
 

@@ -2,7 +2,7 @@
 
 The index folder is, in order: ``streamlit run app.py -- --index DIR``, the
 ``NOTICE_INDEX`` environment variable, the CLI's default
-(:data:`ingest.config.DEFAULT_INDEX_DIR`).  Loaded engines are cached by the
+(:data:`index.config.DEFAULT_INDEX_DIR`).  Loaded engines are cached by the
 folder *and* the live generation name (``CURRENT``), so an upload that writes
 a new generation is picked up on the next run without a restart.
 """
@@ -22,11 +22,11 @@ import streamlit as st
 
 from index import store
 from index.answer import Answerer
+from index.config import DEFAULT_INDEX_DIR
 from index.errors import IndexError_, IndexMissing
 from index.filters import Filters
+from index.records import Document
 from index.search import Searcher
-from ingest.config import DEFAULT_INDEX_DIR
-from ingest.records import Document
 
 INDEX_ENV = "NOTICE_INDEX"
 BACKEND_ENV = "NOTICE_BACKEND"

@@ -2,7 +2,7 @@
 
 The default model is the offline multilingual-e5-small folder made by
 :mod:`ingest.model_setup`; when it holds the ONNX export made at set-up
-(:mod:`ingest.onnx_encoder`) vectors come from onnxruntime and torch is never
+(:mod:`index.onnx_encoder`) vectors come from onnxruntime and torch is never
 imported.  Any other sentence-transformers name or local path works through
 sentence-transformers when configured (its prefixes come from the config).
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from index.config import DEFAULT_MODEL_DIR, Config
 from index.errors import ModelUnavailable
+from index.records import Chunk, Document, Finding
 
-from .config import DEFAULT_MODEL_DIR, Config
 from .onnx_encoder import FP32_FILE, INT8_FILE, OnnxEncoder, has_onnx
-from .records import Chunk, Document, Finding
 
 
 class Embedder:
@@ -97,9 +97,11 @@ def _load_model(model: str):  # -> SentenceTransformer (import kept lazy: torch 
 
     path = Path(model)
     if path.resolve() == DEFAULT_MODEL_DIR.resolve() and not path.exists():
-        from .model_setup import ensure_model
-
-        ensure_model(path)
+        # Building the model is an ingest step (ingest.model_setup); the index only reads it.
+        raise ModelUnavailable(
+            f"the default embedding model {model!r} is not built yet: run `python -m ingest.model_setup` "
+            "(or `make setup`), or `python -m ingest`, which builds it first."
+        )
     try:
         if device() == "cuda":  # fp16 on the GPU: passages for ingest (queries stay on the CPU graph)
             return SentenceTransformer(model, device="cuda").half()

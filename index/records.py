@@ -17,24 +17,6 @@ def _from_dict(cls: type, data: dict) -> Any:
 
 
 @dataclass
-class RawDocument:
-    """A document as read from a file, before cleaning.
-
-    ``text`` is the decoded text as scraped (kept for display as ``original``);
-    ``meta`` carries what the source already states (JSONL title/url/kind,
-    HTML <title>, file path).
-    """
-
-    doc_id: str
-    text: str
-    source: str  # file path (and line number for JSONL)
-    title: str = ""
-    url: str = ""
-    kind: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
 class Finding:
     """One numbered finding of a notice, with its rectification measures.
 
