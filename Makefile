@@ -12,7 +12,7 @@ STAMPS := data/.stamps
 MODEL_STAMP := $(STAMPS)/model
 INDEX_STAMP := $(INDEX)/.ingested-corpus
 CORPUS_FILES := $(shell find corpus -type f 2>/dev/null)
-INGEST_CODE := $(wildcard ingest/*.py index/store.py index/keyword.py index/tokenize.py)
+INGEST_CODE := $(wildcard ingest/*.py index/store.py index/keyword.py index/tokenize.py index/records.py index/config.py index/repair.py index/sentences.py index/encoder.py index/onnx_encoder.py index/problem.py)
 
 .PHONY: setup model browser index run ask test lint bench clean
 
