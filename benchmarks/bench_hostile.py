@@ -36,13 +36,6 @@ sys.path.insert(0, str(REPO / "tests"))
 import hostile_files as H  # noqa: E402
 
 SHARED = REPO.parent / "shared"
-_RUN = (
-    "import resource, sys\n"
-    "from ingest.__main__ import main\n"
-    "rc = main(sys.argv[1:])\n"
-    "print(f'MAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
-    "sys.exit(rc)\n"
-)
 _REASON = re.compile(r": 拒绝 rejected: (.*)$")
 
 
@@ -61,8 +54,8 @@ def run(folder: Path, index: Path, timeout: int) -> dict:
     """Ingest ``folder`` in a child process; return the figures."""
     start = time.monotonic()
     try:
-        proc = subprocess.run(["timeout", str(timeout), sys.executable, "-c", _RUN, str(folder), "--index", str(index),
-                               "--quiet"], cwd=REPO, capture_output=True, text=True)
+        proc = subprocess.run(["timeout", str(timeout), sys.executable, "-c", H.CLI_RUN, str(folder),
+                               "--index", str(index), "--quiet"], cwd=REPO, capture_output=True, text=True)
         rc, out, err = proc.returncode, proc.stdout, proc.stderr
     except subprocess.SubprocessError as exc:
         rc, out, err = -1, "", str(exc)

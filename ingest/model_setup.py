@@ -386,6 +386,21 @@ def _marker_ok(out: Path, source_sha: str) -> bool:
     )
 
 
+
+def replace_folder(tmp: Path, final: Path) -> None:
+    """Put the finished folder ``tmp`` at ``final``: readable by all, switched by renames, old copy removed.
+
+    A crash leaves either the previous folder or the new one in place, never half of one.
+    """
+    tmp.chmod(0o755)  # mkdtemp makes it private; the model is not a secret
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old.{os.getpid()}")
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
 def ensure_model(out: Path | None = None, force: bool = False) -> Path:
     """Return a verified sentence-transformers folder, building it first if needed.
 
@@ -429,15 +444,8 @@ def ensure_model(out: Path | None = None, force: bool = False) -> Path:
                 "seconds": round(time.monotonic() - start, 1),
             },
         )
-        tmp.chmod(0o755)  # mkdtemp makes it private; the model is not a secret
         (tmp / "model.safetensors").chmod(0o644)
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old.{os.getpid()}")
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

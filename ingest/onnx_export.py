@@ -7,7 +7,6 @@ torch is imported by :func:`export_onnx` alone.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -121,15 +120,9 @@ def export_onnx(model_dir: Path, force: bool = False) -> Path:
             "mean_cosine": {file: sum(v) / len(v) for file, v in cosines.items()},
             "seconds": round(time.monotonic() - started, 1),
         }, indent=2), encoding="utf-8")
-        tmp.chmod(0o755)
-        final = onnx_dir(model_dir)
-        old = None
-        if final.exists():
-            old = final.with_name(f".onnx.old.{os.getpid()}")
-            os.replace(final, old)
-        os.replace(tmp, final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        from .model_setup import replace_folder
+
+        replace_folder(tmp, onnx_dir(model_dir))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

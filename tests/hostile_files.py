@@ -255,3 +255,13 @@ def generate(name: str, folder: Path, notices: list[dict], seed: int = 11, scale
     folder.mkdir(parents=True, exist_ok=True)
     offset = 6 * list(CLASSES).index(name)  # distinct real notices per class (no duplicates when mixed)
     return CLASSES[name](folder, random.Random(f"{seed}-{name}"), notices[offset:], scale)
+
+
+#: Run ``python -m ingest`` in a child process and print its peak resident memory (``MAXRSS_KB n``).
+CLI_RUN = (
+    "import resource, sys\n"
+    "from ingest.__main__ import main\n"
+    "rc = main(sys.argv[1:])\n"
+    "print(f'MAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+    "sys.exit(rc)\n"
+)

@@ -34,13 +34,6 @@ MAX_RSS_MB = 3584
 #: A class read, cleaned, parsed and chunked at the default limits (no embedding) must take less than this.
 MAX_CLASS_SECONDS = 60
 
-_RUN = (
-    "import resource, sys\n"
-    "from ingest.__main__ import main\n"
-    "rc = main(sys.argv[1:])\n"
-    "print(f'MAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
-    "sys.exit(rc)\n"
-)
 
 
 def _notices() -> list[dict]:
@@ -60,7 +53,7 @@ def test_fuzz_mixed_batch(tmp_path: Path) -> None:
     start = time.monotonic()
     # --max-chars keeps the accepted pathological files small enough to embed quickly here;
     # test_hostile_classes_bounded runs them at the default limits without embedding.
-    proc = subprocess.run([sys.executable, "-c", _RUN, str(mixed), "--index", str(index),
+    proc = subprocess.run([sys.executable, "-c", H.CLI_RUN, str(mixed), "--index", str(index),
                            "--max-chars", "30000"], cwd=REPO, capture_output=True, text=True, timeout=600)
     seconds = time.monotonic() - start
     out = proc.stdout + proc.stderr
