@@ -33,6 +33,7 @@ from index.sentences import split_sentences
 from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans
 from .filters import Filters
 from .query import clean_query
+from .repair import is_damaged
 from .search import Hit, Searcher
 from .tokenize import han_bigrams
 
@@ -413,6 +414,11 @@ class Answerer:
                 answer.short_answer = "；".join(item["text"] for item in answer.items)
             elif answer.items:
                 answer.short_answer = ""  # the items are the answer; a quoted name in one sentence is not
+        # Bytes lost in scraping: a damaged run is never shown as a short answer or a list item; the
+        # sentence holding it (marked in its passage) still is, so the reader sees the original words.
+        answer.items = [item for item in answer.items if not is_damaged(item["text"])]
+        if answer.short_answer and is_damaged(answer.short_answer):
+            answer.short_answer, answer.short_start, answer.short_end = "", -1, -1
         return answer
 
     def _parts(self, ask: AskType, hits: list[Hit], citations: list[Hit], candidates: list[Candidate],

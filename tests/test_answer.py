@@ -173,3 +173,17 @@ def test_cli_ask_json_contract(shared_index: Path, tmp_path: Path) -> None:
     assert rows[1]["no_answer"] is True and rows[1]["answer"] == "" and rows[1]["short_answer"] == ""
     plain = _cli("ask", "海口市委巡察组组长是谁?", "--index", str(shared_index))
     assert "语料中未找到明确答案" in plain.stdout
+
+
+def test_no_short_answer_or_item_holds_a_lost_byte_run(searcher) -> None:
+    """Over every dev question, what is shown as the short answer or a list item has no lost-byte run."""
+    from index.answer import Answerer
+    from index.repair import is_damaged
+
+    answerer = Answerer(searcher)
+    rows = [json.loads(line) for name in ("questions.jsonl", "questions_more.jsonl")
+            for line in (SHARED / "eval" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in rows:
+        answer = answerer.ask(row["query"])
+        assert not is_damaged(answer.short_answer), (row["qid"], answer.short_answer)
+        assert not any(is_damaged(item["text"]) for item in answer.items), row["qid"]
