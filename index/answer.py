@@ -135,11 +135,10 @@ def load_scorer(path: Path = WEIGHTS_FILE) -> dict | None:
 
 def question_places(question: str) -> list[str]:
     """Cores of the places (海口市委 → 海口), organisations (北京语言大学 → 语言大学) and years a question names."""
-    import jieba
-    import jieba.posseg as pseg  # lazy: jieba's tag dictionary loads in a second
+    from .jieba_dicts import default_tokenizer, posseg
 
-    jieba.dt.check_initialized()
-    tags, freq = pseg.dt.word_tag_tab, jieba.dt.FREQ
+    pseg = posseg()  # lazy: jieba's tag dictionary is most of a cold ask
+    tags, freq = pseg.dt.word_tag_tab, default_tokenizer().FREQ
     matches = list(_PLACE.finditer(question))
     places = []
     for i, match in enumerate(matches):

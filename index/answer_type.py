@@ -136,7 +136,9 @@ _PERSON_TAGS = ("nr",)
 
 def _person_spans(sentence: str) -> list[tuple[int, int]]:
     """Person names: jieba's nr tag, and 2–3 Han characters right after a role word or before 同志/任组长."""
-    import jieba.posseg as pseg  # lazy: loading jieba's tag dictionary takes a second
+    from .jieba_dicts import posseg
+
+    pseg = posseg()  # lazy: loading jieba's tag dictionary is most of a cold ask
 
     spans: list[tuple[int, int]] = []
     pos = 0
@@ -165,7 +167,9 @@ def name_after(sentence: str, at: int) -> tuple[int, int] | None:
     A name is 2–3 Han characters that jieba tags as a name, or does not know as a
     common word, ending where jieba's next word starts.
     """
-    import jieba.posseg as pseg
+    from .jieba_dicts import posseg
+
+    pseg = posseg()
 
     rest = sentence[at:at + 8]
     if not re.match(_HAN, rest):

@@ -57,18 +57,18 @@ class OnnxEncoder:
     def __init__(self, model_dir: Path | str, file: str, threads: int | None = None,
                  graph_dir: Path | None = None) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
+
+        from .script_tokenizer import ScriptTokenizer
 
         model_dir = Path(model_dir)
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.no_padding()  # batches are padded here, by length bucket
+        graph_dir = graph_dir or onnx_dir(model_dir)
+        self.tokenizer = ScriptTokenizer(model_dir / "tokenizer.json", graph_dir, MAX_TOKENS)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(os.cpu_count() or 1, 8)
         options.log_severity_level = 3
         # no memory arena: a batch of long passages would otherwise keep its peak allocation for good
         options.enable_cpu_mem_arena = False
-        self.session = ort.InferenceSession(str((graph_dir or onnx_dir(model_dir)) / file), options,
+        self.session = ort.InferenceSession(str(graph_dir / file), options,
                                             providers=["CPUExecutionProvider"])
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
 
@@ -76,8 +76,8 @@ class OnnxEncoder:
         """Vectors of ``texts`` in order; texts of similar length are batched together (less padding)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype="float32")
-        encodings = self.tokenizer.encode_batch(texts)
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        encodings = self.tokenizer.ids(texts)
+        order = np.argsort([len(e) for e in encodings], kind="stable")
         out = np.zeros((len(texts), self.dimension), dtype="float32")
         bar = None
         if progress:
@@ -90,15 +90,15 @@ class OnnxEncoder:
         while start < len(order):
             # texts are sorted by length: grow the batch while its padded size stays within the budget
             size = 1
-            while start + size < len(order) and (size + 1) * len(encodings[order[start + size]].ids) <= budget:
+            while start + size < len(order) and (size + 1) * len(encodings[order[start + size]]) <= budget:
                 size += 1
             rows = order[start:start + size]
-            width = max(len(encodings[i].ids) for i in rows)
+            width = max(len(encodings[i]) for i in rows)
             ids = np.full((len(rows), width), PAD_ID, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for r, i in enumerate(rows):
-                n = len(encodings[i].ids)
-                ids[r, :n] = encodings[i].ids
+                n = len(encodings[i])
+                ids[r, :n] = encodings[i]
                 mask[r, :n] = 1
             out[rows] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             start += size

@@ -140,11 +140,9 @@ _MIN_WORD_FREQ = 50
 @functools.cache
 def _word_freq() -> dict[str, int]:
     """jieba's dictionary word frequencies (the repair's only evidence of a word)."""
-    import jieba  # imported here: most texts never need it
+    from .jieba_dicts import default_tokenizer  # imported here: most texts never need it
 
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    return jieba.dt.FREQ
+    return default_tokenizer().FREQ
 
 
 def _shift_candidates(run: str) -> list[str]:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import jieba
 
+from .jieba_dicts import default_tokenizer
+
 #: Domain terms jieba should keep whole.  Organisation names found at ingest
 #: are added per index (see :func:`write_userdict`).
 DOMAIN_TERMS = (
@@ -43,8 +45,11 @@ jieba.setLogLevel(logging.WARNING)
 
 @functools.cache
 def _segmenter(userdict: str | None) -> jieba.Tokenizer:
-    seg = jieba.Tokenizer()
-    seg.initialize()
+    # A copy of jieba's default tokenizer's dictionary rather than a second load of it: the load is
+    # half a second of a cold ``ask``, and jieba.posseg and the text repair use the default one anyway.
+    default = default_tokenizer()
+    seg = jieba.Tokenizer(default.dictionary)
+    seg.FREQ, seg.total, seg.initialized = dict(default.FREQ), default.total, True
     for term in DOMAIN_TERMS:
         seg.add_word(term, freq=20000)
     if userdict and Path(userdict).is_file():

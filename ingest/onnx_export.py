@@ -23,6 +23,11 @@ from index.onnx_encoder import (
     has_onnx,
     onnx_dir,
 )
+from index.script_tokenizer import write_script_tokenizer
+
+#: Bumped when the export's contents change, so ``make setup`` redoes an older export.
+#: 2: fp32 graph with fused attention/layer-norm/GELU kernels; the script tokenizer.
+EXPORT_VERSION = 2
 
 
 def check_texts() -> list[str]:
@@ -58,7 +63,24 @@ def _marker_ok(model_dir: Path) -> bool:
         setup = json.loads((model_dir / "setup_ok.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return marker.get("source_sha256") == setup.get("source_sha256") and has_onnx(str(model_dir))
+    return (marker.get("source_sha256") == setup.get("source_sha256") and marker.get("version") == EXPORT_VERSION
+            and has_onnx(str(model_dir)))
+
+
+def fuse_transformer(source: Path, target: Path, model_dir: Path) -> dict[str, int]:
+    """Write ``source`` with onnxruntime's BERT fusions (attention, skip layer-norm, bias GELU) to ``target``.
+
+    The fused kernels compute the same function in fewer, larger operations: about 1.4× the
+    passages per second on this CPU with cosine 1.0000 against the unfused graph (README "Speed").
+    Returns the count of each fused operator (all zero would mean the fusion did not recognise the graph).
+    """
+    from onnxruntime.transformers import optimizer
+
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    fused = optimizer.optimize_model(str(source), model_type="bert", num_heads=int(config["num_attention_heads"]),
+                                     hidden_size=int(config["hidden_size"]), opt_level=1)
+    fused.save_model_to_file(str(target))
+    return {k: v for k, v in fused.get_fused_operator_statistics().items() if v}
 
 
 def export_onnx(model_dir: Path, force: bool = False) -> Path:
@@ -100,14 +122,19 @@ def export_onnx(model_dir: Path, force: bool = False) -> Path:
         ids[:, 0], ids[1, 10:], mask[1, 10:] = 0, PAD_ID, 0
         with torch.no_grad():
             torch.onnx.export(  # the TorchScript exporter: the dynamo one needs onnxscript
-                Pooled(bert), (ids, mask), str(tmp / FP32_FILE), input_names=["input_ids", "attention_mask"],
+                Pooled(bert), (ids, mask), str(tmp / "unfused.onnx"), input_names=["input_ids", "attention_mask"],
                 output_names=["sentence_embedding"], opset_version=17, dynamo=False,
                 dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
                               "sentence_embedding": {0: "batch"}})
         del bert
         # Per-channel weights: per-tensor int8 over the 250k-row embedding table drops the cosine to 0.986.
-        quantize_dynamic(str(tmp / FP32_FILE), str(tmp / INT8_FILE), weight_type=QuantType.QInt8,
+        # (Quantised from the unfused graph: int8 over the fused one measured no faster, and the
+        # quantiser does not know the fused operators' types.)
+        quantize_dynamic(str(tmp / "unfused.onnx"), str(tmp / INT8_FILE), weight_type=QuantType.QInt8,
                          per_channel=True, op_types_to_quantize=["MatMul", "Gather"])
+        fused = fuse_transformer(tmp / "unfused.onnx", tmp / FP32_FILE, model_dir)
+        (tmp / "unfused.onnx").unlink()
+        pieces = write_script_tokenizer(model_dir / "tokenizer.json", tmp)
         cosines = cosines_with_sentence_transformers(model_dir, check_texts(), folder=tmp)
         worst = {file: min(values) for file, values in cosines.items()}
         if worst[FP32_FILE] < MIN_COSINE_FP32 or worst[INT8_FILE] < MIN_COSINE_INT8:
@@ -115,6 +142,9 @@ def export_onnx(model_dir: Path, force: bool = False) -> Path:
         setup = json.loads((model_dir / "setup_ok.json").read_text(encoding="utf-8"))
         (tmp / ONNX_MARKER).write_text(json.dumps({
             "source_sha256": setup.get("source_sha256"),
+            "version": EXPORT_VERSION,
+            "fused_operators": fused,
+            "script_tokenizer_pieces": pieces,
             "texts": len(check_texts()),
             "min_cosine": worst,
             "mean_cosine": {file: sum(v) / len(v) for file, v in cosines.items()},

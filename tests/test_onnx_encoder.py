@@ -13,8 +13,8 @@ from conftest import NOTICES, REPO, SEED
 
 from index.config import DEFAULT_MODEL_DIR, Config
 from index.encoder import Embedder
-from index.onnx_encoder import FP32_FILE, INT8_FILE, OnnxEncoder, has_onnx
-from ingest.onnx_export import export_onnx
+from index.onnx_encoder import FP32_FILE, INT8_FILE, MAX_TOKENS, OnnxEncoder, has_onnx, onnx_dir
+from ingest.onnx_export import EXPORT_VERSION, export_onnx
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,36 @@ def test_onnx_vectors_agree_with_sentence_transformers(notice_texts: list[str], 
     cosines = (vectors * reference).sum(axis=1)
     assert cosines.min() >= least, (file, float(cosines.min()), notice_texts[int(cosines.argmin())])
     assert cosines.mean() >= mean
+
+
+def test_export_fuses_the_fp32_graph() -> None:
+    """The fp32 graph carries onnxruntime's fused transformer kernels (the ingest speed-up) — and still
+    agrees with sentence-transformers (the test above)."""
+    marker = json.loads((onnx_dir(DEFAULT_MODEL_DIR) / "export_ok.json").read_text(encoding="utf-8"))
+    assert marker["version"] == EXPORT_VERSION
+    assert marker["fused_operators"].get("Attention") == 12, marker["fused_operators"]  # one per layer
+
+
+def test_script_tokenizer_gives_the_full_tokenizers_ids() -> None:
+    """The small Han vocabulary must give exactly the full XLM-R ids: all 165 dev questions, real notice
+    text (clean and pinyin-garbled), and texts with Latin words, which must fall back to the full tokenizer."""
+    from tokenizers import Tokenizer
+
+    from index.script_tokenizer import ScriptTokenizer
+
+    texts = ["query: " + json.loads(line)["query"] for name in ("questions.jsonl", "questions_more.jsonl")
+             for line in (REPO.parent / "shared" / "eval" / name).read_text(encoding="utf-8").splitlines()]
+    for line in NOTICES.read_text(encoding="utf-8").splitlines()[:60]:
+        text = json.loads(line)["text"]
+        texts += ["query: " + text[i:i + 300] for i in range(0, min(len(text), 3000), 300)]
+    texts += ["query: 举报邮箱 xuncha@example.com 电话0731-8888", "passage: 反馈问题25个", "query: ＡＢＣ全角字母"]
+    tokenizer = ScriptTokenizer(DEFAULT_MODEL_DIR / "tokenizer.json", onnx_dir(DEFAULT_MODEL_DIR), MAX_TOKENS)
+    fitting = [t for t in texts if tokenizer.fits(t)]
+    assert len(fitting) > 0.6 * len(texts)  # most Chinese text takes the fast path …
+    assert not tokenizer.fits(texts[-3]) and not tokenizer.fits(texts[-1])  # … Latin letters do not
+    full = Tokenizer.from_file(str(DEFAULT_MODEL_DIR / "tokenizer.json"))
+    full.enable_truncation(MAX_TOKENS)
+    assert tokenizer.ids(texts) == [e.ids for e in full.encode_batch(texts)]
 
 
 def test_length_buckets_keep_input_order(notice_texts: list[str]) -> None:
