@@ -26,7 +26,6 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 
 from .findings import NoFindings, Unit, corpus_problem_units, embed_units, index_data, shorten
 from .tokenize import STOPWORDS, _segmenter
@@ -85,6 +84,8 @@ def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
     """Row groups of average-linkage clustering cut at cosine similarity ``threshold`` (largest first)."""
     if len(vectors) < 2:
         return [[i] for i in range(len(vectors))]
+    from scipy.cluster.hierarchy import fcluster, linkage  # here: scipy.cluster is slow to import
+
     tree = linkage(vectors.astype("float64"), method="average", metric="cosine")
     labels = fcluster(tree, t=1.0 - threshold, criterion="distance")
     groups: dict[int, list[int]] = {}

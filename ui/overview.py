@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from index.filters import KIND_NAMES, KINDS
@@ -14,6 +13,8 @@ TOP_ORGS = 30
 
 def render(ctx: state.Context) -> None:
     """Counts, charts by kind and year, table by organisation, repaired notices."""
+    import pandas as pd  # here, not at import: the first page load does not need it
+
     engine = ctx.engine
     assert engine is not None
     docs = engine.documents

@@ -117,7 +117,7 @@ class Engine:
         return str(path) if path is not None and path.is_file() else None
 
 
-@st.cache_resource(max_entries=2, show_spinner="正在加载索引和语言模型（首次约需十几秒）…")
+@st.cache_resource(max_entries=2, show_spinner="正在加载索引和语言模型（首次约需数秒）…")
 def load_engine(root: str, generation_name: str) -> Engine:
     """Open the index at ``root`` (cached per folder and generation) and warm up the model.
 
@@ -129,8 +129,10 @@ def load_engine(root: str, generation_name: str) -> Engine:
         searcher: Searcher = MilvusSearcher(_MILVUS_ROOTS[root])
     else:
         searcher = Searcher(root)
-    searcher.search("巡察整改", top=1)  # loads the embedding model and jieba now, not on the first question
-    return Engine(root=Path(root), generation=generation_name, searcher=searcher, answerer=Answerer(searcher))
+    answerer = Answerer(searcher)
+    # Loads the embedding model, jieba and its word tags now, not on the first question.
+    answerer.ask("巡察组组长是谁", top=1)
+    return Engine(root=Path(root), generation=generation_name, searcher=searcher, answerer=answerer)
 
 
 #: Engine roots that stand for a Milvus URI (views reopen engines by ``str(engine.root.resolve())``).

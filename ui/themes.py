@@ -8,8 +8,8 @@ the years and links every member to its notice and to the related view.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from index.errors import IndexError_
@@ -18,6 +18,9 @@ from index.themes import THRESHOLD, themes
 
 from . import export, highlight, state
 from .related import notice_href, related_href
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KEY_MIN_NOTICES = "th_min_notices"
 #: Year label of the notices without a date in the chart.
@@ -77,6 +80,8 @@ def render(ctx: state.Context) -> None:
 
 def year_table(groups: Sequence[Mapping]) -> pd.DataFrame:
     """Long table (共性问题, 年份, 通报数): each group's notices per year, undated ones as “无日期”."""
+    import pandas as pd  # here, not at import: the first page load does not need it
+
     rows = []
     for g in groups:
         name = f"{g['theme']}. {g['label']}"

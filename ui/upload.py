@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import pandas as pd
 import streamlit as st
 
 from index.errors import IndexError_
@@ -252,4 +251,6 @@ def _show(result: UploadResult | None) -> None:
     elif result.summary:
         st.success(result.summary)
     if result.rows:
+        import pandas as pd  # here, not at import: the first page load does not need it
+
         st.dataframe(pd.DataFrame(result.rows, columns=["文件", "结果", "说明"]), hide_index=True, width="stretch")
