@@ -19,12 +19,15 @@ import marshal
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from types import ModuleType
 
 import jieba
 
 jieba.setLogLevel(logging.WARNING)
+_POSSEG_LOCK = threading.Lock()  # the page's sessions may ask at once; the tags are installed after import
+_posseg: ModuleType | None = None
 
 
 def default_tokenizer() -> jieba.Tokenizer:
@@ -80,7 +83,16 @@ def _write_tags(path: Path, table: dict[str, str]) -> None:
 
 def posseg() -> ModuleType:
     """``jieba.posseg``, its word tags read from a JSON copy when one exists (written on first use)."""
-    if "jieba.posseg" in sys.modules:
+    global _posseg
+    if _posseg is None:
+        with _POSSEG_LOCK:
+            if _posseg is None:
+                _posseg = _load_posseg()
+    return _posseg
+
+
+def _load_posseg() -> ModuleType:
+    if "jieba.posseg" in sys.modules:  # imported elsewhere, with jieba's own (complete) tag loading
         return sys.modules["jieba.posseg"]
     dt = default_tokenizer()
     cache = _tags_cache()
