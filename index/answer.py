@@ -10,7 +10,9 @@ came from and every other passage returned.
 On top of the sentence, :mod:`index.answer_type` says what the question asks
 for (a count of 个县, a phone number, a person …); candidate spans of that
 type are scored by how close they sit to the question's own words in their
-clause.  A small logistic scorer (``answer_weights.json``, fitted with
+clause, and by how many of the question's content characters sit in the
+sentence and right around the span (paraphrases keep characters where they
+change words: 开始搞起来 / 始于).  A small logistic scorer (``answer_weights.json``, fitted with
 k-fold cross-validation by ``benchmarks/tune_answer.py``) combines the
 features.  When the question names a place or year the best notice does not
 hold, when no span of a strictly typed answer exists, or when the best score
