@@ -1,18 +1,26 @@
-"""Choose ``index.related.CUT_RATIO`` by k-fold cross-validation on the multi-notice questions.
+"""Choose the document fusion of ``index.related`` and its ``CUT_RATIO`` by k-fold cross-validation.
 
     .venv/bin/python benchmarks/tune_related_cut.py --index /tmp/i8-index
 
-For each multi question of both dev files the uncut ranking (30 documents
-with their scores) is computed once.  Per fold, the ratio that maximises the
-mean F2 (recall weighted twice) of the cut list against the relevant notices on the other folds is
-chosen and applied to the held-out fold.  Prints multi Recall@10 uncut, and
-out-of-fold and in-sample recall, precision, F2 and mean list length of the
-cut list.
+For each multi question of both dev files the three document rankings of
+:func:`index.related.document_rankings` (keyword, passage vectors, findings)
+are computed once.  Per fold, on the other folds:
+
+1. the fusion (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K`` from a
+   grid) with the best mean Recall@10 of the uncut ranking is chosen (ties:
+   the better mean average precision over the top 30);
+2. with that fusion, the ratio that maximises the mean F2 (recall weighted
+   twice) of the cut list against the relevant notices.
+
+Both are applied to the held-out fold.  Prints the out-of-fold and in-sample
+multi Recall@10 (both files and per file), and recall, precision, F2 and mean
+list length of the cut list.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -22,17 +30,46 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from index import related as rel  # noqa: E402
 from index.evaluate import load_questions  # noqa: E402
-from index.related import related  # noqa: E402
 from index.search import Searcher  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
+FILES = ("questions.jsonl", "questions_more.jsonl")
 #: F-beta with beta 2: missing a notice on the topic costs more than listing an extra one.
 BETA = 2.0
 RATIOS = [round(r, 2) for r in np.arange(0.3, 0.96, 0.05)]
+#: (passage weight, finding weight, k) tried; the keyword ranking has weight 1.
+GRID = list(itertools.product((0.1, 0.25, 0.5, 0.75, 1.0), (0.25, 0.5, 1.0), (5.0, 10.0, 20.0, 60.0)))
+
+Row = tuple[list[str], list[float], set[str]]
 
 
-def cut_figures(rows: list[tuple[list[str], list[float], set[str]]], ratio: float) -> dict:
+def ranked_rows(rankings: list[dict], relevant: list[set[str]], setting: tuple[float, float, float]) -> list[Row]:
+    """(doc ids, scores, relevant) per question, best first (top 30), under one fusion setting."""
+    rows = []
+    for ranking, rel_ids in zip(rankings, relevant, strict=True):
+        scores = rel.fuse_rankings(ranking, passage_weight=setting[0], finding_weight=setting[1], k=setting[2])
+        ids = sorted(scores, key=lambda d: -scores[d])[:30]
+        rows.append((ids, [scores[d] for d in ids], rel_ids))
+    return rows
+
+
+def recall10(rows: list[Row]) -> float:
+    """Mean Recall@10 of uncut rankings."""
+    return float(np.mean([len(set(ids[:10]) & r) / len(r) for ids, _, r in rows]))
+
+
+def mean_ap(rows: list[Row]) -> float:
+    """Mean average precision over the top 30 (the tie-break between settings of equal recall)."""
+    aps = []
+    for ids, _, r in rows:
+        hits = [i for i, d in enumerate(ids) if d in r]
+        aps.append(sum((n + 1) / (i + 1) for n, i in enumerate(hits)) / len(r))
+    return float(np.mean(aps))
+
+
+def cut_figures(rows: list[Row], ratio: float) -> dict:
     """Recall, precision, F2 and list length of lists cut at ``ratio`` × the best score (top 10)."""
     recall, precision, fbeta, length = [], [], [], []
     for ids, scores, relevant in rows:
@@ -47,41 +84,55 @@ def cut_figures(rows: list[tuple[list[str], list[float], set[str]]], ratio: floa
             "length": float(np.mean(length))}
 
 
+def choose(rankings: list[dict], relevant: list[set[str]]) -> tuple[tuple[float, float, float], float]:
+    """The fusion setting (best Recall@10, then MAP) and the cut ratio (best F2) on these questions."""
+    by_setting = {s: ranked_rows(rankings, relevant, s) for s in GRID}
+    setting = max(GRID, key=lambda s: (round(recall10(by_setting[s]), 9), mean_ap(by_setting[s])))
+    ratio = max(RATIOS, key=lambda r: cut_figures(by_setting[setting], r)["f"])
+    return setting, ratio
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--index", type=Path, default=REPO / "data" / "index")
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()
-    questions = [q for f in ("questions.jsonl", "questions_more.jsonl")
-                 for q in load_questions(SHARED / "eval" / f) if q["type"] == "multi"]
+    questions = [(f, q) for f in FILES for q in load_questions(SHARED / "eval" / f) if q["type"] == "multi"]
     searcher = Searcher(args.index)
-    rows = []
-    for q in questions:
-        entries = related(searcher, q["query"], top=30, cut=False)
-        rows.append(([e["doc_id"] for e in entries], [e["score"] for e in entries], set(q["relevant"])))
-    uncut = np.mean([len(set(ids[:10]) & rel) / len(rel) for ids, _, rel in rows])
-    print(f"{len(rows)} multi questions; Recall@10 uncut {uncut:.3f}")
-    folds = np.random.default_rng(0).permutation(len(rows)) % args.folds
-    held: list[tuple[list[str], list[float], set[str]]] = []
+    rankings, relevant = [], []
+    for _, q in questions:
+        cleaned, exclude = rel.related_query_text(searcher, q["query"])
+        ranking, _ = rel.document_rankings(searcher, cleaned, searcher.embed_query(cleaned), None, exclude)
+        rankings.append(ranking)
+        relevant.append(set(q["relevant"]))
+    current = (rel.PASSAGE_WEIGHT, rel.FINDING_WEIGHT, rel.DOC_RRF_K)
+    print(f"{len(questions)} multi questions; Recall@10 uncut with the module's setting {current}: "
+          f"{recall10(ranked_rows(rankings, relevant, current)):.3f}")
+    folds = np.random.default_rng(0).permutation(len(questions)) % args.folds
+    held: dict[int, Row] = {}
     chosen = []
-    per_fold = []
     for k in range(args.folds):
-        train = [r for r, f in zip(rows, folds, strict=True) if f != k]
-        test = [r for r, f in zip(rows, folds, strict=True) if f == k]
-        best = max(RATIOS, key=lambda ratio: cut_figures(train, ratio)["f"])
-        chosen.append(best)
-        per_fold.append((test, best))
-    for test, best in per_fold:
-        held.extend((ids[:10], [s if s >= best * scores[0] else -1.0 for s in scores[:10]], rel)
-                    for ids, scores, rel in test)
-    # Held-out lists carry -1 for what their fold's ratio cut; a ratio of 0 then keeps exactly the rest.
-    oof = cut_figures([(ids, [max(s, 0.0) if s >= 0 else -1.0 for s in scores], rel)
-                       for ids, scores, rel in held], 0.0)
-    best_all = max(RATIOS, key=lambda ratio: cut_figures(rows, ratio)["f"])
-    inside = cut_figures(rows, best_all)
-    print(f"ratios chosen per fold: {chosen}; on all: {best_all}")
-    for name, fig in (("cut, out of fold", oof), ("cut, in sample", inside)):
+        train = [i for i in range(len(questions)) if folds[i] != k]
+        test = [i for i in range(len(questions)) if folds[i] == k]
+        setting, ratio = choose([rankings[i] for i in train], [relevant[i] for i in train])
+        chosen.append((setting, ratio))
+        for i, row in zip(test, ranked_rows([rankings[i] for i in test], [relevant[i] for i in test], setting),
+                          strict=True):
+            ids, scores, r = row
+            # what the fold's ratio cuts carries -1; a ratio of 0 then keeps exactly the rest
+            held[i] = (ids, [s if s >= ratio * scores[0] else -1.0 for s in scores], r)
+    setting_all, ratio_all = choose(rankings, relevant)
+    inside = ranked_rows(rankings, relevant, setting_all)
+    print(f"chosen per fold (passage, finding, k; ratio): {chosen}")
+    print(f"chosen on all: {setting_all}; ratio {ratio_all}")
+    oof = [held[i] for i in range(len(questions))]
+    for name, rows in (("out of fold", oof), ("in sample", inside)):
+        per_file = "  ".join(f"{f} {recall10([r for r, (g, _) in zip(rows, questions, strict=True) if g == f]):.3f}"
+                             for f in FILES)
+        print(f"Recall@10 uncut, {name:11s} {recall10(rows):.3f}  ({per_file})")
+    oof_cut = cut_figures([(ids, [max(s, 0.0) if s >= 0 else -1.0 for s in scores], r) for ids, scores, r in oof], 0.0)
+    for name, fig in (("cut, out of fold", oof_cut), ("cut, in sample", cut_figures(inside, ratio_all))):
         print(f"{name:18s} recall {fig['recall']:.3f}  precision {fig['precision']:.3f}  F2 {fig['f']:.3f}  "
               f"mean length {fig['length']:.1f}")
 

@@ -10,7 +10,9 @@ came from and every other passage returned.
 On top of the sentence, :mod:`index.answer_type` says what the question asks
 for (a count of 个县, a phone number, a person …); candidate spans of that
 type are scored by how close they sit to the question's own words in their
-clause.  A small logistic scorer (``answer_weights.json``, fitted with
+clause, and by how many of the question's content characters sit in the
+sentence and right around the span (paraphrases keep characters where they
+change words: 开始搞起来 / 始于).  A small logistic scorer (``answer_weights.json``, fitted with
 k-fold cross-validation by ``benchmarks/tune_answer.py``) combines the
 features.  When the question names a place or year the best notice does not
 hold, when no span of a strictly typed answer exists, or when the best score
@@ -63,7 +65,11 @@ MAX_ITEMS = 8
 #: The learned scorer: feature names, standardisation, coefficients, threshold (benchmarks/tune_answer.py).
 WEIGHTS_FILE = Path(__file__).with_name("answer_weights.json")
 FEATURES = ("cover", "dense", "rank", "holds", "type_has", "type_prox", "fit", "doc_match", "short", "sim_gap",
-            "quoted")
+            "quoted", "char_cover", "char_prox")
+#: Characters that carry no content in a question (question words, particles, measure words).
+_FUNCTION_CHARS = set("的了是在有和与及这那么什哪几多少吗呢个一些谁何怎样啥把被让给对从到就都也还要会去来上下中时")
+#: Characters either side of a span in which the question's characters are counted (char_prox).
+CHAR_WINDOW = 10
 
 #: Administrative suffixes after a place name; the two characters before one are the place's core.
 _PLACE = re.compile(r"(?=([\u4e00-\u9fff]{2})(?:省|市|县|区|州|镇|街道))")
@@ -154,6 +160,39 @@ def question_places(question: str) -> list[str]:
                   and not re.search("[哪属]", m[:2]))
     places.extend(y for y in _YEAR.findall(question) if y not in places)
     return places
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``; an organisation the question abbreviates may be named in full.
+
+    Abbreviation keeps the characters of the full name in order before the same suffix (中核集团 for
+    中国核工业集团, 北航 style cores of 大学/学院/集团/医院): each of the core's two characters, at most
+    three characters apart, then the suffix.
+    """
+    if name in text:
+        return True
+    m = re.fullmatch(r"([\u4e00-\u9fff])([\u4e00-\u9fff])(大学|学院|集团|医院)", name)
+    if not m:
+        return False
+    first, second, suffix = m.groups()
+    return re.search(rf"{first}[\u4e00-\u9fff]{{0,3}}{second}[\u4e00-\u9fff]{{0,3}}{suffix}", text) is not None
+
+
+def _stated(span: str, question: str) -> bool:
+    """Whether the question itself states the span (“回头看” for 回头看时…叫什么): then it is not the answer."""
+    core = span.strip("“”《》\"")
+    return len(core) >= 2 and not re.search(r"\d", core) and core in question
+
+
+def _char_weights(question: str, sentences: list[str]) -> dict[str, float]:
+    """Weight of each content character of the question: rarer among the candidate sentences, heavier.
+
+    Paraphrases keep single characters where they change the words (开始搞 / 始于, 考了 / 考试); bigram
+    coverage misses those.
+    """
+    n = len(sentences) or 1
+    chars = {c for c in question if "\u4e00" <= c <= "\u9fff" and c not in _FUNCTION_CHARS}
+    return {c: math.log(1 + n / (1 + sum(c in t for t in sentences))) for c in chars}
 
 
 def _proximity(sentence: str, start: int, end: int, weights: dict[str, float]) -> float:
@@ -317,7 +356,9 @@ class Answerer:
             if hit.doc_id not in doc_ok:
                 doc = self.searcher.documents[hit.doc_id]
                 haystack = f"{doc.title}{doc.org}{doc.date}{doc.signed_date}{doc.text}"
-                doc_ok[hit.doc_id] = all(p in haystack for p in places)
+                doc_ok[hit.doc_id] = all(mentions(haystack, p) for p in places)
+        chars = _char_weights(cleaned, [top_hits[r].text[s:e] for r, s, e in sentences])
+        char_total = sum(chars.values()) or 1.0
         out = []
         for (rank, s, e), sim in zip(sentences, similarity, strict=True):
             text = top_hits[rank].text
@@ -329,7 +370,8 @@ class Answerer:
             for kind in ask.types:
                 found = [(a, b) for a, b in find_spans(kind, sentence)
                          if not (set(re.findall(r"\d+", sentence[a:b])) and
-                                 set(re.findall(r"\d+", sentence[a:b])) <= query_numbers)]
+                                 set(re.findall(r"\d+", sentence[a:b])) <= query_numbers)
+                         and not _stated(sentence[a:b], cleaned)]
                 if not found:
                     continue
                 if kind in STRICT or kind == "address":
@@ -343,9 +385,15 @@ class Answerer:
                 kinds.append(kind)
                 prox = max(prox, _proximity(sentence, a, b, local))
                 fit = max(fit, self._fit(ask, kind, sentence, a, b))
+            char_cover = sum(w for c, w in chars.items() if c in sentence) / char_total
+            char_prox = 0.0
+            if best_spans:  # the question's characters right around the span (开始 → 始于2016年底)
+                a, b = best_spans[0][0] - s, best_spans[0][1] - s
+                around = sentence[max(0, a - CHAR_WINDOW):a] + sentence[b:b + CHAR_WINDOW]
+                char_prox = sum(w for c, w in chars.items() if c in around) / char_total
             features = np.array([cover, (float(sim) - low) / spread, 1.0 / (rank + 1), holds, has, prox, fit,
                                  float(doc_ok[top_hits[rank].doc_id]), float(len(sentence) <= 14),
-                                 float(sim) - high, quoted], dtype="float64")
+                                 float(sim) - high, quoted, char_cover, char_prox], dtype="float64")
             out.append(Candidate(rank=rank, start=s, end=e, features=features, spans=best_spans, kinds=kinds,
                                  doc_ok=doc_ok[top_hits[rank].doc_id]))
         return ask, hits, out
@@ -357,6 +405,9 @@ class Answerer:
             return _measure_match(ask, sentence, start, end)
         if kind == "person":
             return _role_match(ask, sentence, start, end)
+        if kind == "list_units" and ask.noun:  # 哪两所小学: the share of enumerated items naming a 小学
+            items = re.split(r"[、和及与]", sentence[start:end])
+            return sum(ask.noun[-2:] in item for item in items) / len(items)
         return 0.0
 
     @staticmethod

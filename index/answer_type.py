@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-#: A number: Arabic (with decimals/thousands), Chinese numerals, or 近/约/余 forms around them.
-NUM = r"(?:[近约超逾共计]?(?:\d[\d,，]*(?:\.\d+)?|[零一二两三四五六七八九十百千万亿半]+)(?:余|多)?)"
+#: A number: Arabic (with decimals/thousands), Chinese numerals, or 近/约/余 forms around them (4万余 条).
+NUM = (r"(?:[近约超逾共计]?(?:\d[\d,，]*(?:\.\d+)?(?:[万亿](?=[余多]))?|[零一二两三四五六七八九十百千万亿半]+)"
+       r"(?:余|多)?)")
 #: Measure words a count is stated in (longest first so 人次 wins over 人).
 MEASURES = ("人次", "方面", "个", "项", "条", "件", "名", "所", "家", "类", "批", "轮", "户", "村", "起", "份",
             "种", "次", "人", "位", "处", "座", "组", "期", "笔", "场", "篇", "张", "亩", "元", "天", "年", "周",
@@ -84,6 +85,7 @@ class AskType:
 
 
 _COUNT_ASK = re.compile(rf"(?:多少|几)\s*({_MEASURE})?({_HAN}{{0,6}})")
+_UNITS_ASK = re.compile(rf"哪(?:些|几|两|[一二三四五六七八九十])[家个所位]?({_HAN}{{1,4}}?)(?=[?？,，的]|$)")
 _STOP_NOUN = re.compile(r"[的了是在有呢吗啊?？,，。]|一共|总共")
 
 
@@ -105,7 +107,10 @@ def asked_types(question: str) -> AskType:
     ask = AskType(types=types)
     if types and types[0] == "person":
         roles = [m.group(0) for m in _ROLE_ASK.finditer(question)]
-        ask.role = roles[-1] if roles else ""
+        ask.role = roles[-1] if roles else ("书记" if re.search(r"一把手|主要负责人", question) else "")
+    if types and types[0] == "list_units":  # 哪两所小学 → items named …小学
+        match = _UNITS_ASK.search(question)
+        ask.noun = match.group(1) if match else ""
     if types and types[0] in ("count", "money", "percent", "duration"):
         match = _COUNT_ASK.search(question)
         if match:
@@ -122,11 +127,46 @@ def find_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
     if kind == "count":
         return [m.span() for m in SPAN_PATTERNS["count"].finditer(sentence)
                 if not re.search(r"\d{4}\s*年$", m.group(0))]
-    if kind in ("named", "list_units", "list_problems"):
+    if kind == "named":  # 《…》/“…” names, and X+Y method names (巡察+派驻)
+        quoted = [m.span() for m in SPAN_PATTERNS["quoted"].finditer(sentence)]
+        return sorted(set(quoted + [_joined_span(sentence, m) for m in _JOINED.finditer(sentence)]))
+    if kind == "list_units":  # an enumeration of two or more names (对A、B等2家学校), else quoted names
+        spans = [_enumeration_span(m) for m in _ENUMERATION.finditer(sentence)]
+        return [(a, b) for a, b in spans if b > a] or [m.span() for m in SPAN_PATTERNS["quoted"].finditer(sentence)]
+    if kind == "list_problems":
         return [m.span() for m in SPAN_PATTERNS["quoted"].finditer(sentence)]
     pattern = SPAN_PATTERNS.get(kind)
     return [m.span() for m in pattern.finditer(sentence)] if pattern else []
 
+
+#: A method named by joining two terms with + (巡察+派驻, 互联网+监督).
+_JOINED = re.compile(rf"{_HAN}{{2,6}}\s*[+＋]\s*{_HAN}{{2,6}}")
+#: Two or more names joined by 、 (the enumeration a 哪几家/哪两所 question asks for).
+_ENUMERATION = re.compile(rf"{_HAN}[{_HAN[1:-1]}()（）]{{1,20}}(?:、{_HAN}[{_HAN[1:-1]}()（）]{{1,20}})+")
+
+def _joined_span(sentence: str, match: re.Match[str]) -> tuple[int, int]:
+    """An X+Y name cut to the jieba words touching the + (采取巡察+派驻联动 → 巡察+派驻)."""
+    import jieba
+
+    left, right = re.split(r"\s*[+＋]\s*", match.group(0), maxsplit=1)
+    first = [w for w in jieba.lcut(left) if w.strip()][-1]
+    last = next(w for w in jieba.lcut(right) if w.strip())
+    first = first if len(first) >= 2 else left[-2:]
+    last = last if len(last) >= 2 else right[:2]
+    return match.start() + len(left) - len(first), match.end() - len(right) + len(last)
+
+
+def _enumeration_span(match: re.Match[str]) -> tuple[int, int]:
+    """An enumeration without a leading verb or preposition and without its trailing 等 (对A、B等 → A、B)."""
+    text = match.group(0)
+    lead = _ENUM_LEAD.match(text)
+    start = len(lead.group(0)) if lead else 0
+    tail = text.rfind("等")
+    end = tail if tail > text.rfind("、") else len(text)
+    return match.start() + start, match.start() + end
+
+
+_ENUM_LEAD = re.compile(r"^(?:对|向|在|到|由|是|去了|包括|分别是|分别为|有|涉及|其中)")
 
 _ROLES = "组长|书记|部长|局长|主任|县长|市长|区长|镇长|厅长|院长|校长|董事长|总经理|主席"
 _ROLE_ASK = re.compile(rf"(?:第一)?(?:副)?(?:{_ROLES})")
@@ -182,6 +222,6 @@ def name_after(sentence: str, at: int) -> tuple[int, int] | None:
         return at, at + len(first.word)
     # jieba often splits an unknown name (涂放姑 → 涂/放/姑): take 2–3 characters up to a common word.
     bound = re.match(rf"{_HAN}{{2,3}}?(?=[,，、;；。\s(（]|{_NAME_END}|$)", rest)
-    if bound:
+    if bound and not re.match(rf"(?:{_NAME_END})", bound.group(0)):  # 组长指出: a verb, not a name
         return at, at + len(bound.group(0))
     return None

@@ -110,6 +110,29 @@ class MilvusSearcher(Searcher):
         self.timings = Timings(embed=(t1 - t0) * 1e3, vector=(t2 - t1) * 1e3, extra={"milvus": (t2 - t1) * 1e3})
         return ranked
 
+    def chunk_rankings(self, query: str, filters: Filters | None,
+                       vector: np.ndarray | None) -> tuple[list[int], list[int]]:
+        """Keyword and vector chunk rankings apart (chunk ids, best first, ``depth`` deep each).
+
+        What :mod:`index.related` fuses per document; one plain search per ranking, each restricted by the filter.
+        """
+        expr = filter_expression(filters)
+        if expr is None or not self.chunks:
+            return [], []
+        depth = self.fusion.depth
+        name = self.milvus.name("chunks")
+
+        def ranking(data: list, field: str, params: dict) -> list[int]:
+            found = self.milvus.client.search(name, data=data, anns_field=field, search_params=params, limit=depth,
+                                              filter=expr, output_fields=["pk"], consistency_level=CONSISTENCY)
+            return [self.chunk_of_key[hit["pk"]] for hit in found[0] if hit["pk"] in self.chunk_of_key]
+
+        known = [t for t in tokenize(query, "both", self.userdict) if t in self.keyword.vocab]
+        keyword = ranking([hex_tokens(known)], "keywords_sparse", {"metric_type": "BM25"}) if known else []
+        dense = (ranking([np.asarray(vector, dtype="float32").tolist()], "vector",
+                         self.milvus.dense_search_params(depth)) if vector is not None else [])
+        return keyword, dense
+
     def _weighted(self, requests: list, name: str) -> list[tuple[str, float]]:
         """Weighted RRF on the client (Milvus's RRFRanker has no per-request weights)."""
         fusion = self.fusion

@@ -5,19 +5,31 @@ reference: ``DOC_ID:LABEL`` names a finding (its problem statement is the
 query, its own notice is left out), a bare ``DOC_ID`` a whole notice (its
 title and stated problems are the query).
 
-Documents are ranked by two signals, fused like the search fuses keyword and
-vector rankings (reciprocal rank, :class:`index.search.Fusion`):
+Documents are ranked by three document-level rankings fused by reciprocal
+rank (weight / (``DOC_RRF_K`` + rank)), each document placed by its *best*
+item in that ranking:
 
-1. **Passages.**  The hybrid chunk ranking (:meth:`Searcher.rank_chunks`),
-   each document scored by its *best* passage.  The best passage, not the
-   sum: a sum favours long notices with many middling passages (multi
-   Recall@10 0.84 on the shared eval set), the best passage finds the
-   notices that state the thing once (0.98, README "Search quality").
-2. **Findings.**  The query vector against the index's finding vectors
-   (problem statements, embedded at ingest); a document's best finding
-   adds ``FINDING_WEIGHT / (k + rank)``.  Query-to-finding similarities of
-   e5 are compressed (everything in this genre scores 0.83–0.92), so only
-   findings at least ``FINDING_MARGIN`` above the median finding count.
+1. **Keyword.**  The BM25 chunk ranking (:class:`index.keyword.KeywordIndex`),
+   a document placed by its best passage (weight 1).
+2. **Passage vectors.**  The e5 chunk ranking, likewise (``PASSAGE_WEIGHT``).
+3. **Findings.**  The query vector against the index's finding vectors
+   (problem statements, embedded at ingest), a document placed by its best
+   finding (``FINDING_WEIGHT``).  Query-to-finding similarities of e5 are
+   compressed (everything in this genre scores 0.83–0.92), so only findings
+   at least ``FINDING_MARGIN`` above the median finding count.
+
+The best item, not a sum over a document's passages: a sum favours long
+notices with many middling passages.  Fusing *document* ranks rather than
+taking each document's best *fused passage* matters for topics a notice
+states once among unrelated text (机动巡视, 扶贫, 形式主义): the keyword
+ranking finds that passage, while the passage vector, diluted by the rest of
+the passage, ranks it low and pulled its fused passage score under notices
+that are only near the topic (multi Recall@10 0.953 → 0.981, out of
+fold, README "Search and ask"; weights chosen by k-fold cross-validation,
+``benchmarks/tune_related_cut.py``).  The vector and finding rankings keep a
+weight (≥ 0.1 and ≥ 0.25 in the grid) although the keyword ranking alone
+scores about as well on the dev questions (0.988): they find a notice that states the
+topic in other words, and they are what a finding reference relies on.
 
 Each result lists its best matches: findings (label, heading, measures)
 where a finding matches, passages (section, text) otherwise.
@@ -46,15 +58,19 @@ from .findings import (
 from .query import MAX_QUERY_CHARS, clean_query
 from .search import Searcher
 
-#: Weight of the finding ranking beside the passage ranking (weight 1).
-FINDING_WEIGHT = 0.5
+#: Weights of the passage-vector and finding rankings beside the keyword ranking (weight 1), and the
+#: reciprocal-rank constant of the document fusion (chosen by k-fold cross-validation on the multi-notice
+#: questions: benchmarks/tune_related_cut.py).
+PASSAGE_WEIGHT = 0.1
+FINDING_WEIGHT = 0.25
+DOC_RRF_K = 5.0
 #: A finding counts when its similarity is this far above the median finding's.
 FINDING_MARGIN = 0.03
 #: Matches listed per document.
 MATCHES = 3
 #: The list is cut after the last document scoring at least this share of the best one's score
 #: (chosen by k-fold cross-validation on the multi-notice questions: benchmarks/tune_related_cut.py).
-CUT_RATIO = 0.4
+CUT_RATIO = 0.5
 #: Question scaffolding that says "list notices", not what about (哪些…材料/报道/通报 有哪些?).
 _SCAFFOLD = re.compile(r"有哪些|是哪些|哪些|哪几次|哪几|材料|报道|通报|信息|相关|方面的|提到|讲到|[?？]")
 
@@ -107,19 +123,25 @@ def related(searcher: Searcher, text_or_ref: str, top: int = 10, filters: Filter
     a finding or ``{"section", "heading", "text", "similarity"}`` for a
     passage.  A referenced finding's or notice's own document is left out.
     """
+    cleaned, exclude = related_query_text(searcher, text_or_ref)
+    vector = searcher.embed_query(cleaned)
+    rankings, passages = document_rankings(searcher, cleaned, vector, filters, exclude)
+    scores = fuse_rankings(rankings)
+    ranked = sorted(scores, key=lambda d: -scores[d])[:top]
+    if cut and ranked:
+        ranked = [d for d in ranked if scores[d] >= CUT_RATIO * scores[ranked[0]]]
+    findings = rankings["finding"]
+    return [_entry(searcher, doc_id, scores[doc_id], passages.get(doc_id, []), findings.get(doc_id, []), vector)
+            for doc_id in ranked]
+
+
+def related_query_text(searcher: Searcher, text_or_ref: str) -> tuple[str, str]:
+    """The cleaned text :func:`related` searches for (scaffolding removed from free text) and the excluded doc id."""
     query = resolve_query(searcher, text_or_ref)
     cleaned = clean_query(query.text)
     if not query.ref:  # free text: search for the topic, not for "which notices"
         cleaned = _SCAFFOLD.sub("", cleaned).strip() or cleaned
-    vector = searcher.embed_query(cleaned)
-    passages = _passage_ranking(searcher, cleaned, vector, filters, query.exclude)
-    findings = _finding_ranking(searcher, vector, filters, query.exclude)
-    scores = _fuse(searcher, passages, findings)
-    ranked = sorted(scores, key=lambda d: -scores[d])[:top]
-    if cut and ranked:
-        ranked = [d for d in ranked if scores[d] >= CUT_RATIO * scores[ranked[0]]]
-    return [_entry(searcher, doc_id, scores[doc_id], passages.get(doc_id, []), findings.get(doc_id, []), vector)
-            for doc_id in ranked]
+    return cleaned, query.exclude
 
 
 def related_documents(searcher: Searcher, text: str, k: int = 10, cut: bool = False) -> list[str]:
@@ -135,14 +157,72 @@ def related_documents(searcher: Searcher, text: str, k: int = 10, cut: bool = Fa
 # --------------------------------------------------------------------------
 
 
-def _passage_ranking(searcher: Searcher, cleaned: str, vector: np.ndarray, filters: Filters | None,
-                     exclude: str) -> dict[str, list[tuple[int, float]]]:
-    """doc id → its (chunk id, fused score) pairs, best first; documents in order of their best passage."""
-    per_doc: dict[str, list[tuple[int, float]]] = {}
-    for chunk_id, score in searcher.rank_chunks(cleaned, filters, vector):
+def document_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray, filters: Filters | None = None,
+                      exclude: str = "") -> tuple[dict[str, dict[str, list]], dict[str, list[tuple[int, float]]]]:
+    """The three document rankings of ``cleaned`` and each document's passages.
+
+    Returns ``({"keyword": …, "passage": …, "finding": …}, passages)``: each ranking maps doc id →
+    its items (chunk ids, or (finding row, similarity) pairs), best first, the dicts in the order of
+    each document's best item; ``passages`` maps doc id → (chunk id, fused score) pairs, best
+    first (the chunk-level hybrid fusion, for listing matches).
+    """
+    keyword_ids, dense_ids = _chunk_rankings(searcher, cleaned, vector, filters)
+    fusion = searcher.fusion
+    fused: dict[int, float] = {}
+    for weight, ranking in ((fusion.keyword_weight, keyword_ids), (fusion.dense_weight, dense_ids)):
+        for rank, chunk_id in enumerate(ranking):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (fusion.rrf_k + rank + 1)
+    passages: dict[str, list[tuple[int, float]]] = {}
+    for chunk_id, score in sorted(fused.items(), key=lambda item: -item[1]):
         doc_id = searcher.chunks[chunk_id].doc_id
         if doc_id != exclude:
-            per_doc.setdefault(doc_id, []).append((chunk_id, score))
+            passages.setdefault(doc_id, []).append((chunk_id, score))
+    rankings = {"keyword": _by_document(searcher, keyword_ids, exclude),
+                "passage": _by_document(searcher, dense_ids, exclude),
+                "finding": _finding_ranking(searcher, vector, filters, exclude)}
+    return rankings, passages
+
+
+def fuse_rankings(rankings: dict[str, dict[str, list]], passage_weight: float | None = None,
+                  finding_weight: float | None = None, k: float | None = None) -> dict[str, float]:
+    """Document scores: weighted reciprocal ranks of each document in the keyword, passage and finding rankings.
+
+    The weights default to the module's (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K``); the
+    tuning script passes others.
+    """
+    weights = {"keyword": 1.0, "passage": PASSAGE_WEIGHT if passage_weight is None else passage_weight,
+               "finding": FINDING_WEIGHT if finding_weight is None else finding_weight}
+    k = DOC_RRF_K if k is None else k
+    scores: dict[str, float] = {}
+    for name, ranking in rankings.items():
+        for rank, doc_id in enumerate(ranking):  # dicts keep the order of each document's best item
+            scores[doc_id] = scores.get(doc_id, 0.0) + weights[name] / (k + rank + 1)
+    return scores
+
+
+def _chunk_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray,
+                    filters: Filters | None) -> tuple[list[int], list[int]]:
+    """Keyword and vector chunk rankings apart (chunk ids, best first, ``fusion.depth`` deep each).
+
+    A searcher that ranks elsewhere (Milvus) provides ``chunk_rankings``; the folder searcher's own
+    rankings are used otherwise (the same ones its :meth:`Searcher.rank_chunks` fuses).
+    """
+    own = getattr(searcher, "chunk_rankings", None)
+    if own is not None:
+        return own(cleaned, filters, vector)
+    allowed = searcher.allowed_chunks(filters)
+    if allowed is not None and len(allowed) == 0:
+        return [], []
+    return searcher._keyword_rank(cleaned, allowed), searcher._dense_rank(vector, allowed)
+
+
+def _by_document(searcher: Searcher, chunk_ids: list[int], exclude: str) -> dict[str, list[int]]:
+    """doc id → its chunk ids in ``chunk_ids`` order; documents in order of their first (best) chunk."""
+    per_doc: dict[str, list[int]] = {}
+    for chunk_id in chunk_ids:
+        doc_id = searcher.chunks[chunk_id].doc_id
+        if doc_id != exclude:
+            per_doc.setdefault(doc_id, []).append(chunk_id)
     return per_doc
 
 
@@ -168,16 +248,6 @@ def _finding_ranking(searcher: Searcher, vector: np.ndarray, filters: Filters | 
 def _accepts(filters: Filters | None, doc: Document) -> bool:
     """True when no filter is active or ``doc`` passes them."""
     return filters is None or not filters.active or filters.accepts(doc)
-
-
-def _fuse(searcher: Searcher, passages: dict[str, list[tuple[int, float]]],
-          findings: dict[str, list[tuple[int, float]]]) -> dict[str, float]:
-    """Document scores: best passage score plus a reciprocal-rank term for the best finding."""
-    scores = {doc_id: pairs[0][1] for doc_id, pairs in passages.items()}
-    k = searcher.fusion.rrf_k
-    for rank, doc_id in enumerate(findings):  # dicts keep the order of each document's best finding
-        scores[doc_id] = scores.get(doc_id, 0.0) + FINDING_WEIGHT / (k + rank + 1)
-    return scores
 
 
 # --------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import QUESTIONS, SHARED
 
-from index.answer import Answerer, question_places
-from index.answer_type import asked_types
+from index.answer import Answerer, mentions, question_places
+from index.answer_type import asked_types, find_spans
 from index.evaluate import evaluate, load_questions
 from index.related import related_documents
 
@@ -50,6 +50,7 @@ def report(searcher) -> dict:
     ("十一届内蒙古自治区党委第七轮巡视对哪几个区直部门开展了机动巡视?", "list_units", "", ""),
     ("巡察反馈指出存在哪些问题?", "list_problems", "", ""),
     ("黔南州让几家部门一起会审、到现场盯巡察整改的那套办法叫什么?", "named", "", ""),
+    ("禹会区这次教育系统回头看,去了哪两所小学?", "list_units", "", "小学"),
 ])
 def test_asked_type(question: str, name: str, measure: str, noun: str) -> None:
     ask = asked_types(question)
@@ -64,6 +65,31 @@ def test_places_the_question_names() -> None:
     assert question_places("县长开会时,要求县政府办跟哪两家机构保持联系?") == []  # 要求 is no place
     assert question_places("2031年中央第一轮巡视") == ["2031"]
     assert question_places("北京语言大学巡视整改的举报电子邮箱") == ["语言大学"]
+
+
+def test_a_top_leader_asked_as_一把手_is_the_secretary() -> None:
+    assert asked_types("籍山镇那场巡察回头看反馈会上,代表镇里表态的一把手叫什么?").role == "书记"
+
+
+def _spans(kind: str, text: str) -> set[str]:
+    return {text[a:b] for a, b in find_spans(kind, text)}
+
+
+def test_spans_of_general_forms_in_real_notices(searcher) -> None:
+    docs = searcher.documents
+    assert "4万余条" in _spans("count", docs["n0138"].text)  # 提出意见建议4万余条: not 4万
+    assert "巡察+派驻" in _spans("named", docs["n0026"].text)  # 采用“巡察+派驻”强强联合的方式
+    # 对蚌埠师范第二附属小学、蚌埠市迎河桥小学等2家学校党组织…: the enumeration, without 对 and 等
+    assert "蚌埠师范第二附属小学、蚌埠市迎河桥小学" in _spans("list_units", docs["n0084"].text)
+    # 王孝国组长指出: 指出 is a verb after the role, not a name
+    sentence = next(s for s in docs["n0050"].text.split("。") if "王孝国组长指出" in s)
+    assert "指出" not in _spans("person", sentence)
+
+
+def test_an_abbreviated_organisation_matches_its_full_name(searcher) -> None:
+    text = searcher.documents["n0103"].text  # lists 中国核工业集团公司 among the 26 central enterprises
+    assert "中核集团" not in text and mentions(text, "中核集团")
+    assert not mentions(text, "清华大学")
 
 
 # ------------------------------------------------------------------ answers
@@ -119,6 +145,17 @@ def test_list_of_problems_comes_from_the_notice_not_a_heading(answerer: Answerer
     assert any("意识形态" in item["text"] for item in answer.items)
 
 
+@pytest.mark.parametrize(("qid", "why"), [
+    ("d033", "an X+Y name; the quoted 回头看 the question itself states is no answer"),
+    ("e060", "the enumerated schools of 哪两所小学"),
+    ("e020", "中核集团 in the question, 中国核工业集团公司 in the notice: not a false not-found"),
+])
+def test_answers_that_need_the_general_forms(answerer: Answerer, qid: str, why: str) -> None:
+    row = next(q for q in load_questions(QUESTIONS) + load_questions(MORE) if q["qid"] == qid)
+    answer = answerer.ask(row["query"])
+    assert not answer.no_answer and row["answer"] in answer.answer, (why, answer.answer)
+
+
 def test_a_unit_the_corpus_does_not_hold_is_not_found(answerer: Answerer) -> None:
     answer = answerer.ask("海口市委巡察组组长是谁?")
     assert answer.no_answer
@@ -135,10 +172,10 @@ def test_accuracy_on_both_dev_files(report: dict) -> None:
     assert report["recall@5"] >= 0.97, figures
     assert report["mrr@10"] >= 0.94, figures
     assert report["answer_hit@5"] >= 0.95, figures
-    assert report["answer_accuracy"] >= 0.90, figures
-    assert report["answer_accuracy_paraphrase"] >= 0.68, figures
-    assert report["multi_recall@10"] >= 0.90, figures
-    assert report["not_found"] <= 0.06, figures
+    assert report["answer_accuracy"] >= 0.93, figures
+    assert report["answer_accuracy_paraphrase"] >= 0.76, figures
+    assert report["multi_recall@10"] >= 0.95, figures
+    assert report["not_found"] <= 0.05, figures
 
 
 def test_unanswerable_questions_are_not_found(report: dict) -> None:
