@@ -146,8 +146,9 @@ _ENUMERATION = re.compile(rf"{_HAN}[{_HAN[1:-1]}()（）]{{1,20}}(?:、{_HAN}[{_
 
 def _joined_span(sentence: str, match: re.Match[str]) -> tuple[int, int]:
     """An X+Y name cut to the jieba words touching the + (采取巡察+派驻联动 → 巡察+派驻)."""
-    import jieba
+    from .jieba_dicts import default_tokenizer
 
+    jieba = default_tokenizer()
     left, right = re.split(r"\s*[+＋]\s*", match.group(0), maxsplit=1)
     first = [w for w in jieba.lcut(left) if w.strip()][-1]
     last = next(w for w in jieba.lcut(right) if w.strip())
