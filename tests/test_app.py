@@ -384,3 +384,28 @@ def test_index_path_resolution() -> None:
     assert state.index_path([], {state.INDEX_ENV: "/b"}) == Path("/b")
     assert state.index_path(["-q"], {}) == DEFAULT_INDEX_DIR
     assert state.index_path(["--index"], {}) == DEFAULT_INDEX_DIR
+
+
+def test_a_model_that_fails_to_load_is_reported_not_raised(page_index: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model loads in the background (Engine warm-up); if it fails, asking says so in Chinese."""
+    from index.encoder import Embedder
+
+    def broken(self: Embedder, texts: list[str]) -> None:
+        raise RuntimeError("onnxruntime: model.onnx is truncated")
+
+    state.load_engine.clear()
+    monkeypatch.setattr(Embedder, "encode_queries", broken)
+    monkeypatch.setenv(state.INDEX_ENV, str(page_index))
+    try:
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+        assert not at.exception, [e.value for e in at.exception]
+        if any(t.key == "question" for t in at.text_input):  # the warm-up had not failed yet when the page drew
+            at.text_input(key="question").set_value("巡察组组长是谁").run()
+            assert not at.exception, [e.value for e in at.exception]
+        at.run()  # and the next run (any interaction) says so where the page starts
+        assert not at.exception, [e.value for e in at.exception]
+        shown = [e.value for e in at.error] + [e.value for e in at.warning]
+        assert any("语言模型无法加载" in text and "truncated" in text for text in shown), shown
+    finally:
+        state.load_engine.clear()  # the next test loads a working engine

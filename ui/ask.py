@@ -40,7 +40,7 @@ def _use_example() -> None:
 def run_query(root: str, generation: str, question: str, kinds: tuple[str, ...], org: str,
               date_from: str, date_to: str, top: int) -> tuple[Answer, list[Hit]]:
     """The library's answer and ranked passages for one question (cached per index generation)."""
-    engine = state.load_engine(root, generation)
+    engine = state.load_engine(root, generation).ready()
     chosen = Filters(kinds=kinds, org=org, date_from=date_from, date_to=date_to)
     answer = engine.answerer.ask(question, top=ANSWER_CITATIONS, filters=chosen)
     hits = engine.searcher.search(question, top=top, per_doc=PER_DOC, filters=chosen)
@@ -67,6 +67,9 @@ def render(ctx: state.Context) -> None:
         return
     except IndexError_ as exc:
         st.error(f"检索出错：{exc}")
+        return
+    except RuntimeError as exc:  # the embedding model could not be loaded (raised by the engine's warm-up)
+        st.error(f"语言模型无法加载：{exc}")
         return
     if not hits and not answer.citations:
         st.info(filters.empty_message(f))

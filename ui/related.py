@@ -53,7 +53,7 @@ def notice_href(doc_id: str) -> str:
 def run_related(root: str, generation: str, text: str, kinds: tuple[str, ...], org: str, date_from: str,
                 date_to: str, top: int) -> tuple[dict, list[dict]]:
     """What is looked for (the library's resolved query) and the related notices (cached per generation)."""
-    engine = state.load_engine(root, generation)
+    engine = state.load_engine(root, generation).ready()
     query = resolve_query(engine.searcher, text)
     chosen = Filters(kinds=kinds, org=org, date_from=date_from, date_to=date_to)
     return asdict(query), related(engine.searcher, text, top=top, filters=chosen)
@@ -95,6 +95,9 @@ def render(ctx: state.Context) -> None:
         return
     except IndexError_ as exc:
         st.warning(f"找不到要参照的通报或问题：{exc}")
+        return
+    except RuntimeError as exc:  # the embedding model could not be loaded (raised by the engine's warm-up)
+        st.error(f"语言模型无法加载：{exc}")
         return
     _show_query(engine, query)
     if not entries:

@@ -13,6 +13,7 @@ import argparse
 import os
 import re
 import sys
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,16 @@ class Engine:
     generation: str
     searcher: Searcher
     answerer: Answerer
+    #: Set when the warm-up (model, jieba, word tags) has finished; ``warm_error`` holds what it raised.
+    warm: threading.Event = field(default_factory=threading.Event)
+    warm_error: list[BaseException] = field(default_factory=list)
+
+    def ready(self) -> Engine:
+        """This engine once its warm-up has finished (re-raising its error): call before asking or searching."""
+        self.warm.wait()
+        if self.warm_error:
+            raise self.warm_error[0]
+        return self
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -129,10 +140,20 @@ def load_engine(root: str, generation_name: str) -> Engine:
         searcher: Searcher = MilvusSearcher(_MILVUS_ROOTS[root])
     else:
         searcher = Searcher(root)
-    answerer = Answerer(searcher)
-    # Loads the embedding model, jieba and its word tags now, not on the first question.
-    answerer.ask("巡察组组长是谁", top=1)
-    return Engine(root=Path(root), generation=generation_name, searcher=searcher, answerer=answerer)
+    engine = Engine(root=Path(root), generation=generation_name, searcher=searcher, answerer=Answerer(searcher))
+    # The embedding model, jieba and its word tags load in the background while the page draws (and the
+    # browser renders it on the other core); queries wait for it through Engine.ready().
+    threading.Thread(target=_warm_up, args=(engine,), name="engine-warm-up", daemon=True).start()
+    return engine
+
+
+def _warm_up(engine: Engine) -> None:
+    try:
+        engine.answerer.ask("巡察组组长是谁", top=1)
+    except Exception as exc:  # handed to whoever asks first (Engine.ready)
+        engine.warm_error.append(exc)
+    finally:
+        engine.warm.set()
 
 
 #: Engine roots that stand for a Milvus URI (views reopen engines by ``str(engine.root.resolve())``).
@@ -174,7 +195,10 @@ def open_engine(root: Path) -> tuple[Engine | None, str]:
     if gen is None:
         return None, missing_message(root)
     try:
-        return load_engine(str(Path(root).resolve()), gen), ""
+        engine = load_engine(str(Path(root).resolve()), gen)
+        if engine.warm.is_set() and engine.warm_error:
+            raise engine.warm_error[0]
+        return engine, ""
     except IndexMissing:
         return None, missing_message(root)
     except IndexError_ as exc:
