@@ -183,7 +183,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(f"简答 / short answer: {answer.short_answer}")
             print(f"答案 / answer: 【{answer.answer}】\n")
             for number, item in enumerate(answer.items, 1):
-                print(f"  {number}. {item['text']}  [{item['citation'] + 1}]")
+                evidence = f"：{item['sentence']}" if item.get("sentence") else ""  # list_notices
+                print(f"  {number}. {item['text']}{evidence}  [{item['citation'] + 1}]")
             if answer.items:
                 print()
         if "generated" in out:

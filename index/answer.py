@@ -195,6 +195,22 @@ def _char_weights(question: str, sentences: list[str]) -> dict[str, float]:
     return {c: math.log(1 + n / (1 + sum(c in t for t in sentences))) for c in chars}
 
 
+#: A notice is listed for a 哪些单位… question when its evidence sentence weighs at least this share of the
+#: best notice's (chosen by k-fold cross-validation on the multi-notice questions: benchmarks/tune_notice_list.py).
+EVIDENCE_RATIO = 0.4
+#: Notices listed at most (as many as ``related`` shows).
+NOTICE_ITEMS = 10
+#: Words of a 哪些单位… question that say "which notices / how was it fixed", not what about.
+_SCAFFOLD_TOPIC = re.compile(r"(?:整改|落实|处理)?(?:得|的)?(?:怎么样|怎样|如何|情况)|被指出|被通报|被发现|指出|存在|"
+                             r"单位|部门|地方|哪些|问题|[?？]")
+
+
+def _unit_name(doc) -> str:  # doc: index.records.Document
+    """The unit a notice is about: the inspected unit, else the issuing organisation, else the title."""
+    name = (doc.inspected_unit or doc.org or doc.title).strip()
+    return name if len(name) <= 40 else name[:39] + "…"
+
+
 def _proximity(sentence: str, start: int, end: int, weights: dict[str, float]) -> float:
     """Weighted share of the question's bigrams in the clause holding [start, end) and just before it."""
     left = max(sentence.rfind(c, 0, start) for c in ",，;；:：。") + 1
@@ -282,6 +298,7 @@ class Answerer:
     def __init__(self, searcher: Searcher, passages: int = 5, scorer: dict | bool | None = True) -> None:
         self.searcher = searcher
         self.passages = passages
+        self.evidence_ratio = EVIDENCE_RATIO  # benchmarks/tune_notice_list.py sets others
         #: The learned scorer (True: read answer_weights.json; None/False: hand weights).
         self.scorer: dict | None = load_scorer() if scorer is True else (scorer or None)
 
@@ -430,6 +447,8 @@ class Answerer:
 
     def ask(self, question: str, top: int = 5, filters: Filters | None = None) -> Answer:
         """Answer ``question``: the short answer, the sentence holding it, citations — or not found."""
+        if asked_types(clean_query(question)).types == ["list_notices"]:
+            return self.notice_list(question, filters)
         ask, hits, candidates = self.candidates(question, top, filters)
         if not hits:
             return Answer(answer="", citations=[], no_answer=True, answer_type=ask.name)
@@ -470,6 +489,60 @@ class Answerer:
         if answer.short_answer and is_damaged(answer.short_answer):
             answer.short_answer, answer.short_start, answer.short_end = "", -1, -1
         return answer
+
+    def notice_list(self, question: str, filters: Filters | None = None) -> Answer:
+        """哪些单位被指出… / 哪些巡察…: one item per notice of the cross-notice ranking, each with its evidence.
+
+        The notices are :func:`index.related.related_passages`' cut list (the ranking and cut chosen by
+        cross-validation on the multi-notice questions).  Each item names the notice's unit and carries the
+        sentence of its best passages that shares the most (rarity-weighted) words with the topic, cited and
+        offset in that passage; a notice with no such sentence, or one that does not mention a place or
+        organisation the question names, is left out, and so is one whose evidence weighs under
+        ``evidence_ratio`` × the best notice's (one sharing only a common word such as 违规 with the topic).
+        No notice left: not found.
+        """
+        from .related import related_passages, related_query_text
+
+        cleaned = clean_query(question)
+        topic, _ = related_query_text(self.searcher, question)
+        places = question_places(cleaned)
+        grams = set(han_bigrams(_SCAFFOLD_TOPIC.sub("，", topic)))
+        ranked = related_passages(self.searcher, question, top=NOTICE_ITEMS, filters=filters)
+        # every sentence of each notice's best passages
+        options: list[tuple[str, float, Hit, int, int]] = []
+        for doc_id, score, chunk_ids in ranked:
+            doc = self.searcher.documents[doc_id]
+            haystack = f"{doc.title}{doc.org}{doc.inspected_unit}{doc.date}{doc.text}"
+            if not all(mentions(haystack, p) for p in places):
+                continue
+            for chunk_id in chunk_ids[:3]:
+                hit = self.searcher.make_hit(self.searcher.chunks[chunk_id], score)
+                options += [(doc_id, score, hit, a, b) for a, b in split_sentences(hit.text)]
+        n = len(options) or 1
+        weight = {g: math.log(1 + n / (1 + sum(g in o[2].text[o[3]:o[4]] for o in options))) for g in grams}
+        best: dict[str, tuple[float, Hit, int, int]] = {}
+        for doc_id, _score, hit, a, b in options:
+            support = sum(w for g, w in weight.items() if g in hit.text[a:b])
+            if support > 0 and support > best.get(doc_id, (0.0,))[0]:
+                best[doc_id] = (support, hit, a, b)
+        top_support = max((v[0] for v in best.values()), default=0.0)
+        citations: list[Hit] = []
+        items: list[dict] = []
+        for doc_id, _score, _chunks in ranked:
+            if doc_id not in best or best[doc_id][0] < self.evidence_ratio * top_support:
+                continue
+            _, hit, a, b = best[doc_id]
+            doc = self.searcher.documents[doc_id]
+            citations.append(hit)
+            items.append({"text": _unit_name(doc), "sentence": hit.text[a:b][:MAX_ANSWER_CHARS],
+                          "citation": len(citations) - 1, "doc_id": doc_id, "start": a, "end": b})
+        items = [item for item in items if not is_damaged(item["sentence"])]
+        if not items:
+            return Answer(answer="", citations=citations, no_answer=True, answer_type="list_notices")
+        first = items[0]
+        return Answer(answer=first["sentence"], citations=citations, sentence_hit=first["citation"],
+                      start=first["start"], end=first["end"], short_answer="；".join(i["text"] for i in items),
+                      answer_type="list_notices", items=items)
 
     def _parts(self, ask: AskType, hits: list[Hit], citations: list[Hit], candidates: list[Candidate],
                scores: np.ndarray, chosen: Candidate) -> list[dict]:

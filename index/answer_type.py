@@ -67,6 +67,11 @@ _ASK_RULES: list[tuple[str, re.Pattern[str]]] = [
 STRICT = {"email", "postcode", "postal", "phone", "time", "percent", "money", "date", "count", "duration", "person"}
 #: Types answered by several items gathered over passages.
 LIST_TYPES = {"list_units", "list_problems"}
+#: A question about which *notices* (units, places, inspections, reports) share something: 哪些单位被指出…,
+#: 哪些巡视巡察…, 哪些地方…, …的报道有哪些.  Answered by the cross-notice ranking (``related``), one item per
+#: notice, rather than by one sentence.  哪几家/哪两所 (an enumeration inside one notice) stay ``list_units``.
+NOTICE_LIST = re.compile(r"哪些(?:单位|部门|企业|地方|地区|省区|省份|城市|县区|市县|巡视|巡察|材料|通报|报道|文章|"
+                         r"信息|医院|学校|高校|国企|央企|中央巡视|是)|(?:单位|部门|巡视|巡察|材料|通报|报道|文章|信息)有哪些")
 
 
 @dataclass
@@ -95,6 +100,8 @@ def asked_types(question: str) -> AskType:
     for name, pattern in _ASK_RULES:
         if pattern.search(question) and name not in found:
             found.append(name)
+    if NOTICE_LIST.search(question):  # 哪些单位被指出…, 哪些巡察…: one item per notice, not one fact
+        return AskType(types=["list_notices"])
     # Only contact details may combine (电话和邮箱); otherwise the most specific type wins.
     contact = [t for t in found if t in ("phone", "email", "postal", "postcode", "address")]
     joined = re.search(r"和|及|与|以及|、", question)

@@ -125,14 +125,33 @@ def related(searcher: Searcher, text_or_ref: str, top: int = 10, filters: Filter
     """
     cleaned, exclude = related_query_text(searcher, text_or_ref)
     vector = searcher.embed_query(cleaned)
+    ranked, scores, rankings, passages = _ranked_documents(searcher, cleaned, vector, top, filters, exclude, cut)
+    findings = rankings["finding"]
+    return [_entry(searcher, doc_id, scores[doc_id], passages.get(doc_id, []), findings.get(doc_id, []), vector)
+            for doc_id in ranked]
+
+
+def related_passages(searcher: Searcher, text: str, top: int = 10,
+                     filters: Filters | None = None) -> list[tuple[str, float, list[int]]]:
+    """:func:`related`'s cut list for free text as ``(doc id, score, chunk ids best first)``.
+
+    For answers that cite passages (``ask`` on a 哪些单位/哪些巡察… question): the same ranking and cut,
+    each document with its passages in the chunk-level hybrid order.
+    """
+    cleaned, _ = related_query_text(searcher, text)
+    vector = searcher.embed_query(cleaned)
+    ranked, scores, _, passages = _ranked_documents(searcher, cleaned, vector, top, filters, "", True)
+    return [(doc_id, scores[doc_id], [chunk_id for chunk_id, _ in passages.get(doc_id, [])]) for doc_id in ranked]
+
+
+def _ranked_documents(searcher: Searcher, cleaned: str, vector: np.ndarray, top: int, filters: Filters | None,
+                      exclude: str, cut: bool):  # -> (ranked doc ids, scores, rankings, passages)
     rankings, passages = document_rankings(searcher, cleaned, vector, filters, exclude)
     scores = fuse_rankings(rankings)
     ranked = sorted(scores, key=lambda d: -scores[d])[:top]
     if cut and ranked:
         ranked = [d for d in ranked if scores[d] >= CUT_RATIO * scores[ranked[0]]]
-    findings = rankings["finding"]
-    return [_entry(searcher, doc_id, scores[doc_id], passages.get(doc_id, []), findings.get(doc_id, []), vector)
-            for doc_id in ranked]
+    return ranked, scores, rankings, passages
 
 
 def related_query_text(searcher: Searcher, text_or_ref: str) -> tuple[str, str]:

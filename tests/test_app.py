@@ -119,6 +119,16 @@ def test_list_answer_shows_each_item_with_its_citation(app: AppTest) -> None:
         assert re.search(rf"<li>{unit} <sup>\[\d\]</sup></li>", items[0]), items[0]
 
 
+def test_which_notices_answer_lists_units_with_their_evidence(app: AppTest) -> None:
+    at = ask(app, "哪些巡视巡察指出了落实中央八项规定精神不到位的问题？")
+    items = html_of(at, "ns-answer-items")
+    assert len(items) == 1
+    rows = re.findall(r"<li>(.*?)</li>", items[0])
+    assert len(rows) >= 3, items[0]
+    for row in rows:  # 单位：<evidence sentence> [n], the sentence naming the topic
+        assert re.search(r'：<span class="ns-item-evidence">[^<]*八项规定[^<]*</span> <sup>\[\d+\]</sup>$', row), row
+
+
 def test_bad_query_is_a_friendly_warning(app: AppTest) -> None:
     at = ask(app, "？？？ ！！")
     assert not html_of(at, "ns-hit")

@@ -99,7 +99,7 @@ def _show_answer(answer: Answer, terms: list[str]) -> None:
     if answer.short_answer and not answer.items:
         st.html(f'<div class="ns-short-answer" style="{SHORT_STYLE}">{highlight.esc(answer.short_answer)}</div>')
     if answer.items:
-        rows = "".join(f'<li>{highlight.esc(item["text"])} <sup>[{item["citation"] + 1}]</sup></li>'
+        rows = "".join(f'<li>{highlight.esc(item["text"])}{_evidence(item)} <sup>[{item["citation"] + 1}]</sup></li>'
                        for item in answer.items)
         st.html(f'<ol class="ns-answer-items">{rows}</ol>')
     source = answer.citations[answer.sentence_hit]
@@ -107,6 +107,12 @@ def _show_answer(answer: Answer, terms: list[str]) -> None:
     st.caption("答案是从通报原文中摘取的句子（绿色），请以原文为准。")
     st.markdown("**引用来源**")
     st.html(highlight.citation_list(answer.citations, answer.sentence_hit))
+
+
+def _evidence(item: dict) -> str:
+    """A cross-notice item's evidence sentence (哪些单位被指出…: the unit, then what its notice says), escaped."""
+    sentence = item.get("sentence")
+    return f'：<span class="ns-item-evidence">{highlight.esc(sentence)}</span>' if sentence else ""
 
 
 def _show_generated(question: str, answer: Answer) -> None:
