@@ -185,6 +185,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
             for number, item in enumerate(answer.items, 1):
                 evidence = f"：{item['sentence']}" if item.get("sentence") else ""  # list_notices
                 print(f"  {number}. {item['text']}{evidence}  [{item['citation'] + 1}]")
+                if item.get("measures"):
+                    print(f"     整改措施 / measures: {item['measures']}")
+                if item.get("progress"):
+                    print(f"     整改进展 / stated progress: {item['progress']}")
             if answer.items:
                 print()
         if "generated" in out:

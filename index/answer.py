@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.records import figures_text
 from index.sentences import split_sentences
 
 from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans
@@ -203,6 +204,11 @@ NOTICE_ITEMS = 10
 #: Words of a 哪些单位… question that say "which notices / how was it fixed", not what about.
 _SCAFFOLD_TOPIC = re.compile(r"(?:整改|落实|处理)?(?:得|的)?(?:怎么样|怎样|如何|情况)|被指出|被通报|被发现|指出|存在|"
                              r"单位|部门|地方|哪些|问题|[?？]")
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _unit_name(doc) -> str:  # doc: index.records.Document
@@ -534,8 +540,14 @@ class Answerer:
             _, hit, a, b = best[doc_id]
             doc = self.searcher.documents[doc_id]
             citations.append(hit)
-            items.append({"text": _unit_name(doc), "sentence": hit.text[a:b][:MAX_ANSWER_CHARS],
-                          "citation": len(citations) - 1, "doc_id": doc_id, "start": a, "end": b})
+            item = {"text": _unit_name(doc), "sentence": hit.text[a:b][:MAX_ANSWER_CHARS],
+                    "citation": len(citations) - 1, "doc_id": doc_id, "start": a, "end": b}
+            # 整改得怎样: the rectification measures of the finding holding the evidence, and the notice's
+            # stated completion counts — both the notice's own words and figures, "" when it has none.
+            finding = next((f for f in doc.findings if hit.finding and f.label == hit.finding), None)
+            item["measures"] = _shorten(finding.measures, MAX_ANSWER_CHARS) if finding else ""
+            item["progress"] = figures_text(doc.figures or {})
+            items.append(item)
         items = [item for item in items if not is_damaged(item["sentence"])]
         if not items:
             return Answer(answer="", citations=citations, no_answer=True, answer_type="list_notices")

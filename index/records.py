@@ -16,6 +16,25 @@ def _from_dict(cls: type, data: dict) -> Any:
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
+#: Chinese names of the completion counts a notice states (``Document.figures``), in display order.
+FIGURE_NAMES = {
+    "problems": "通报所述问题数",
+    "completed": "已完成整改（个）",
+    "in_progress": "正在整改（个）",
+    "not_completed": "未完成整改（个）",
+    "tasks": "整改任务/措施（项）",
+    "tasks_completed": "已完成的整改任务/措施（项）",
+    "tasks_in_progress": "推进中的整改任务/措施（项）",
+    "rate": "完成率",
+}
+
+
+def figures_text(figures: dict[str, Any]) -> str:
+    """A notice's stated completion counts in one line (通报所述问题数 697，已完成整改（个） 688，…), "" when none."""
+    return "，".join(f"{name} {figures[key]}" for key, name in FIGURE_NAMES.items()
+                    if figures.get(key) not in ("", None))
+
+
 @dataclass
 class Finding:
     """One numbered finding of a notice, with its rectification measures.

@@ -7,6 +7,7 @@ with the saved scorer on both dev files and tests/data/unanswerable.jsonl).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -155,6 +156,7 @@ def test_which_notices_questions_list_each_notice_with_its_evidence(answerer: An
             if q.get("type") == "multi" and q.get("relevant") and asked_types(q["query"]).name == "list_notices"]
     assert len(rows) >= 25
     recalls, precisions = [], []
+    progress_seen = 0
     for row in rows:
         answer = answerer.ask(row["query"])
         assert answer.answer_type == "list_notices"
@@ -164,9 +166,15 @@ def test_which_notices_questions_list_each_notice_with_its_evidence(answerer: An
             hit = answer.citations[item["citation"]]
             assert hit.doc_id == item["doc_id"]
             assert hit.text[item["start"]:item["end"]].startswith(item["sentence"])
+            text = answerer.searcher.documents[item["doc_id"]].text  # 整改得怎样: the notice's own words/figures
+            assert not item["measures"] or item["measures"].rstrip("…")[:30] in text
+            for number in re.findall(r"\d+(?:\.\d+)?%?", item["progress"]):
+                assert number in text, (item["doc_id"], number)
+            progress_seen += bool(item["progress"])
         relevant = set(row["relevant"])
         recalls.append(len(set(listed) & relevant) / len(relevant))
         precisions.append(len(set(listed) & relevant) / len(listed) if listed else 0.0)
+    assert progress_seen >= 3, "stated completion counts are shown where notices give them"
     assert sum(recalls) / len(recalls) >= 0.80
     assert sum(precisions) / len(precisions) >= 0.65
 

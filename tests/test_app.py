@@ -126,7 +126,10 @@ def test_which_notices_answer_lists_units_with_their_evidence(app: AppTest) -> N
     rows = re.findall(r"<li>(.*?)</li>", items[0])
     assert len(rows) >= 3, items[0]
     for row in rows:  # 单位：<evidence sentence> [n], the sentence naming the topic
-        assert re.search(r'：<span class="ns-item-evidence">[^<]*八项规定[^<]*</span> <sup>\[\d+\]</sup>$', row), row
+        assert re.search(r'：<span class="ns-item-evidence">[^<]*八项规定[^<]*</span>'
+                         r'(?:<div class="ns-item-(?:measures|progress)">整改(?:措施|进展)：[^<]+</div>)* '
+                         r'<sup>\[\d+\]</sup>$', row), row
+    assert any('class="ns-item-progress">整改进展：' in row for row in rows), "stated counts are shown"
 
 
 def test_bad_query_is_a_friendly_warning(app: AppTest) -> None:

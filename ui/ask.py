@@ -112,7 +112,13 @@ def _show_answer(answer: Answer, terms: list[str]) -> None:
 def _evidence(item: dict) -> str:
     """A cross-notice item's evidence sentence (哪些单位被指出…: the unit, then what its notice says), escaped."""
     sentence = item.get("sentence")
-    return f'：<span class="ns-item-evidence">{highlight.esc(sentence)}</span>' if sentence else ""
+    if not sentence:
+        return ""
+    out = f'：<span class="ns-item-evidence">{highlight.esc(sentence)}</span>'
+    for key, label in (("measures", "整改措施"), ("progress", "整改进展")):
+        if item.get(key):
+            out += f'<div class="ns-item-{key}">{label}：{highlight.esc(item[key])}</div>'
+    return out
 
 
 def _show_generated(question: str, answer: Answer) -> None:

@@ -5,24 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from index.filters import KIND_NAMES
-from index.records import Document, Finding
+from index.records import FIGURE_NAMES, Document, Finding
 
 from . import highlight, state
 
 KEY_DOC = "doc_id"
 KEY_FOCUS = "focus"
 KEY_ORIGINAL = "show_original"
-#: Chinese names of the completion counts a notice states (``Document.figures``), in display order.
-FIGURE_NAMES = {
-    "problems": "通报所述问题数",
-    "completed": "已完成整改（个）",
-    "in_progress": "正在整改（个）",
-    "not_completed": "未完成整改（个）",
-    "tasks": "整改任务/措施（项）",
-    "tasks_completed": "已完成的整改任务/措施（项）",
-    "tasks_in_progress": "推进中的整改任务/措施（项）",
-    "rate": "完成率",
-}
 FOCUS_ID = "ns-focus"
 #: Our own script (no notice text in it): bring the passage found by the search into view.
 SCROLL_TO_FOCUS = f"""<script>
