@@ -93,6 +93,21 @@ def test_search_and_ask_parity_on_eval_questions(searcher, milvus_searcher: Milv
     assert same >= embedded["count_fact"] - 1, (same, embedded["count_fact"])
 
 
+def test_which_notices_answer_on_milvus(searcher, milvus_searcher: MilvusSearcher) -> None:
+    """哪些巡视巡察… lists notices with their evidence on Milvus too, mostly the same notices."""
+    from index.answer import Answerer
+
+    question = "哪些巡视巡察指出了落实中央八项规定精神不到位的问题?"
+    embedded = Answerer(searcher).ask(question)
+    milvus = Answerer(milvus_searcher).ask(question)
+    assert milvus.answer_type == "list_notices" and len(milvus.items) >= 3
+    for item in milvus.items:
+        hit = milvus.citations[item["citation"]]
+        assert hit.doc_id == item["doc_id"] and hit.text[item["start"]:item["end"]].startswith(item["sentence"])
+    shared = {i["doc_id"] for i in milvus.items} & {i["doc_id"] for i in embedded.items}
+    assert len(shared) >= len(embedded.items) - 2, (milvus.items, embedded.items)
+
+
 def test_export_then_ask_cli_gives_the_same_answer(shared_index: Path, exported: str) -> None:
     for q in _single_questions()[:4]:
         code_a, out_a, _ = _run(index_main, ["ask", q["query"], "--index", str(shared_index), "--json"])
