@@ -30,11 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index.records import figures_text
+from index.records import Document, figures_text
 from index.sentences import split_sentences
 
 from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans
 from .filters import Filters
+from .findings import shorten
 from .query import clean_query
 from .repair import is_damaged
 from .search import Hit, Searcher
@@ -206,12 +207,7 @@ _SCAFFOLD_TOPIC = re.compile(r"(?:整改|落实|处理)?(?:得|的)?(?:怎么样
                              r"单位|部门|地方|哪些|问题|[?？]")
 
 
-def _shorten(text: str, limit: int) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _unit_name(doc) -> str:  # doc: index.records.Document
+def _unit_name(doc: Document) -> str:
     """The unit a notice is about: the inspected unit, else the issuing organisation, else the title."""
     name = (doc.inspected_unit or doc.org or doc.title).strip()
     return name if len(name) <= 40 else name[:39] + "…"
@@ -545,7 +541,7 @@ class Answerer:
             # 整改得怎样: the rectification measures of the finding holding the evidence, and the notice's
             # stated completion counts — both the notice's own words and figures, "" when it has none.
             finding = next((f for f in doc.findings if hit.finding and f.label == hit.finding), None)
-            item["measures"] = _shorten(finding.measures, MAX_ANSWER_CHARS) if finding else ""
+            item["measures"] = shorten(finding.measures, MAX_ANSWER_CHARS) if finding else ""
             item["progress"] = figures_text(doc.figures or {})
             items.append(item)
         items = [item for item in items if not is_damaged(item["sentence"])]
