@@ -26,7 +26,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 model: $(MODEL_STAMP)
 
-$(MODEL_STAMP): $(STAMP) ingest/model_setup.py ingest/onnx_export.py index/onnx_encoder.py
+$(MODEL_STAMP): $(STAMP) ingest/model_setup.py ingest/onnx_export.py index/onnx_encoder.py index/script_tokenizer.py
 	$(PY) -m ingest.model_setup
 	@mkdir -p $(STAMPS) && touch $@
 
