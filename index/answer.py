@@ -503,13 +503,11 @@ class Answerer:
         ``evidence_ratio`` × the best notice's (one sharing only a common word such as 违规 with the topic).
         No notice left: not found.
         """
-        from .related import related_passages, related_query_text
+        from .related import related_passages
 
-        cleaned = clean_query(question)
-        topic, _ = related_query_text(self.searcher, question)
-        places = question_places(cleaned)
+        places = question_places(clean_query(question))
+        topic, ranked = related_passages(self.searcher, question, top=NOTICE_ITEMS, filters=filters)
         grams = set(han_bigrams(_SCAFFOLD_TOPIC.sub("，", topic)))
-        ranked = related_passages(self.searcher, question, top=NOTICE_ITEMS, filters=filters)
         # every sentence of each notice's best passages
         options: list[tuple[str, float, Hit, int, int]] = []
         for doc_id, score, chunk_ids in ranked:

@@ -68,10 +68,11 @@ STRICT = {"email", "postcode", "postal", "phone", "time", "percent", "money", "d
 #: Types answered by several items gathered over passages.
 LIST_TYPES = {"list_units", "list_problems"}
 #: A question about which *notices* (units, places, inspections, reports) share something: 哪些单位被指出…,
-#: 哪些巡视巡察…, 哪些地方…, …的报道有哪些.  Answered by the cross-notice ranking (``related``), one item per
-#: notice, rather than by one sentence.  哪几家/哪两所 (an enumeration inside one notice) stay ``list_units``.
-NOTICE_LIST = re.compile(r"哪些(?:单位|部门|企业|地方|地区|省区|省份|城市|县区|市县|巡视|巡察|材料|通报|报道|文章|"
-                         r"信息|医院|学校|高校|国企|央企|中央巡视|是)|(?:单位|部门|巡视|巡察|材料|通报|报道|文章|信息)有哪些")
+#: 哪些巡视巡察…, 哪些中央巡视…, 哪些地方…, …的报道有哪些 (up to four characters between 哪些 and the noun).
+#: Answered by the cross-notice ranking (``related``), one item per notice, rather than by one sentence.
+#: 哪几家/哪两所 (an enumeration inside one notice) stay ``list_units``.
+NOTICE_LIST = re.compile(r"哪些[^,，、?？]{0,4}?(?:单位|部门|企业|地方|地区|省区|省份|城市|县区|市县|巡视|巡察|"
+                         r"材料|通报|报道|文章|信息|医院|学校|高校|国企|央企)|(?:单位|部门|巡视|巡察|材料|通报|报道|文章|信息)有哪些")
 
 
 @dataclass
@@ -155,10 +156,10 @@ def _joined_span(sentence: str, match: re.Match[str]) -> tuple[int, int]:
     """An X+Y name cut to the jieba words touching the + (采取巡察+派驻联动 → 巡察+派驻)."""
     from .jieba_dicts import default_tokenizer
 
-    jieba = default_tokenizer()
+    seg = default_tokenizer()
     left, right = re.split(r"\s*[+＋]\s*", match.group(0), maxsplit=1)
-    first = [w for w in jieba.lcut(left) if w.strip()][-1]
-    last = next(w for w in jieba.lcut(right) if w.strip())
+    first = [w for w in seg.lcut(left) if w.strip()][-1]
+    last = next(w for w in seg.lcut(right) if w.strip())
     first = first if len(first) >= 2 else left[-2:]
     last = last if len(last) >= 2 else right[:2]
     return match.start() + len(left) - len(first), match.end() - len(right) + len(last)

@@ -132,8 +132,8 @@ def related(searcher: Searcher, text_or_ref: str, top: int = 10, filters: Filter
 
 
 def related_passages(searcher: Searcher, text: str, top: int = 10,
-                     filters: Filters | None = None) -> list[tuple[str, float, list[int]]]:
-    """:func:`related`'s cut list for free text as ``(doc id, score, chunk ids best first)``.
+                     filters: Filters | None = None) -> tuple[str, list[tuple[str, float, list[int]]]]:
+    """The topic searched for, and :func:`related`'s cut list as ``(doc id, score, chunk ids best first)``.
 
     For answers that cite passages (``ask`` on a 哪些单位/哪些巡察… question): the same ranking and cut,
     each document with its passages in the chunk-level hybrid order.
@@ -141,7 +141,8 @@ def related_passages(searcher: Searcher, text: str, top: int = 10,
     cleaned, _ = related_query_text(searcher, text)
     vector = searcher.embed_query(cleaned)
     ranked, scores, _, passages = _ranked_documents(searcher, cleaned, vector, top, filters, "", True)
-    return [(doc_id, scores[doc_id], [chunk_id for chunk_id, _ in passages.get(doc_id, [])]) for doc_id in ranked]
+    return cleaned, [(doc_id, scores[doc_id], [chunk_id for chunk_id, _ in passages.get(doc_id, [])])
+                     for doc_id in ranked]
 
 
 def _ranked_documents(searcher: Searcher, cleaned: str, vector: np.ndarray, top: int, filters: Filters | None,
