@@ -14,7 +14,7 @@ INDEX_STAMP := $(INDEX)/.ingested-corpus
 CORPUS_FILES := $(shell find corpus -type f 2>/dev/null)
 INGEST_CODE := $(wildcard ingest/*.py index/store.py index/keyword.py index/tokenize.py index/records.py index/config.py index/repair.py index/sentences.py index/encoder.py index/onnx_encoder.py index/problem.py)
 
-.PHONY: setup model browser index run ask test lint bench clean
+.PHONY: setup model browser index run ask test test-fast lint bench clean
 
 setup: $(STAMP) $(MODEL_STAMP)  ## venv + pinned requirements + the offline default model (idempotent)
 
@@ -46,8 +46,11 @@ run: index
 ask: index  ## make ask Q="张家界市委宣传部整改工作领导小组的组长是谁?"
 	$(PY) -m index ask "$(Q)" --index $(INDEX)
 
-test: setup browser
+test: setup browser  ## the full suite: real model, real FAISS, real page and browser
 	$(PY) -m pytest -q
+
+test-fast: $(STAMP)  ## the pure modules only (no model, no browser): under a minute
+	NOTICE_FAST_TIER=1 $(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -34,8 +34,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 import hostile_files as H  # noqa: E402
+from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
-SHARED = REPO.parent / "shared"
 _REASON = re.compile(r": 拒绝 rejected: (.*)$")
 
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-SHARED = REPO.parent / "shared"
+sys.path.insert(0, str(REPO / "tests"))
+from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
 from index import store  # noqa: E402
 from index.answer import Answerer  # noqa: E402

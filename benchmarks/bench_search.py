@@ -46,6 +46,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
 from index import store  # noqa: E402
 from index.answer import Answerer  # noqa: E402
@@ -54,8 +57,6 @@ from index.keyword import SETTINGS  # noqa: E402
 from index.search import Searcher  # noqa: E402
 from index.sentences import split_sentences  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
-
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 
 
 def peak_rss_mb() -> float:

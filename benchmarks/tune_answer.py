@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +34,15 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
 from index.answer import FEATURES, WEIGHTS, WEIGHTS_FILE, Answerer  # noqa: E402
 from index.evaluate import load_questions  # noqa: E402
 from index.repair import repair_text  # noqa: E402
 from index.search import Searcher  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 UNANSWERABLE = REPO / "tests" / "data" / "unanswerable.jsonl"
 L2 = 0.01
 

@@ -10,19 +10,19 @@ keyword index over jieba words, Han bigrams or both.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
 from index.encoder import keyword_text  # noqa: E402
 from index.evaluate import evaluate, load_questions  # noqa: E402
 from index.keyword import KeywordIndex  # noqa: E402
 from index.search import Fusion, Searcher  # noqa: E402
-
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 
 
 def main() -> None:

@@ -13,7 +13,6 @@ evidence cut (ratio 0: only notices with no evidence sentence at all are left ou
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -21,6 +20,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
 from index.answer import Answerer  # noqa: E402
 from index.answer_type import asked_types  # noqa: E402
@@ -28,7 +30,6 @@ from index.evaluate import load_questions  # noqa: E402
 from index.query import clean_query  # noqa: E402
 from index.search import Searcher  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 FILES = ("questions.jsonl", "questions_more.jsonl")
 BETA = 2.0
 RATIOS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]

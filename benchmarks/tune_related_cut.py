@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import sys
 from pathlib import Path
 
@@ -29,12 +28,14 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
 from index import related as rel  # noqa: E402
 from index.evaluate import load_questions  # noqa: E402
 from index.search import Searcher  # noqa: E402
 
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 FILES = ("questions.jsonl", "questions_more.jsonl")
 #: F-beta with beta 2: missing a notice on the topic costs more than listing an extra one.
 BETA = 2.0

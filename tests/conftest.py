@@ -6,17 +6,55 @@ import os
 from pathlib import Path
 
 import pytest
+from shared_data import NOTICES, QUESTIONS, REPO, SEED, SHARED, missing_message
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
-NOTICES = SHARED / "corpus" / "notices.jsonl"
-SEED = SHARED / "corpus" / "seed.txt"
-QUESTIONS = SHARED / "eval" / "questions.jsonl"
+__all__ = ["NOTICES", "QUESTIONS", "REPO", "SEED", "SHARED"]
+
+
+#: Fixtures that load the embedding model (directly or through an index built with it).
+MODEL_FIXTURES = {"shared_index", "sample_index", "searcher", "page_index", "page_documents"}
+#: Test modules that build indexes, load the model or drive a page/browser without those fixtures.
+MODEL_MODULES = {"test_compare", "test_generate", "test_hostile", "test_ingest_pipeline", "test_large_index",
+                 "test_milvus", "test_model_setup", "test_onnx_encoder", "test_other_model", "test_browser",
+                 "test_app", "test_app_compare", "test_sample_corpus", "test_search", "test_related",
+                 "test_themes", "test_answer"}
+#: ``make test-fast`` sets this: a test that loads the model anyway fails instead of silently being slow.
+FAST_TIER = os.environ.get("NOTICE_FAST_TIER") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: needs the embedding model (left out by `make test-fast`)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs the model ``slow``: by the fixtures it uses or the module it is in."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if getattr(item, "module", None) else ""
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or module in MODEL_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_model_in_fast_tier():
+    """In the fast tier, loading the embedding model is an error (the ``slow`` marks must be right)."""
+    if not FAST_TIER:
+        yield
+        return
+    from index.encoder import Embedder
+
+    original = Embedder.__init__
+
+    def refuse(self, *args, **kwargs):
+        pytest.fail("快速测试层不应加载模型：这个测试需要标记为 slow（tests/conftest.py 的 MODEL_MODULES）")
+
+    Embedder.__init__ = refuse
+    yield
+    Embedder.__init__ = original
 
 
 def _require_shared() -> None:
     if not NOTICES.is_file():
-        pytest.fail(f"the shared corpus is missing at {SHARED} (set SHARED_DIR)")
+        pytest.fail(missing_message())
 
 
 @pytest.fixture(scope="session")

@@ -10,17 +10,13 @@ notice is ingested into the copy, so the corpus is embedded once per session.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from shared_data import NOTICES, QUESTIONS, SEED, missing_message
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
-NOTICES = SHARED / "corpus" / "notices.jsonl"
-SEED = SHARED / "corpus" / "seed.txt"
-QUESTIONS = SHARED / "eval" / "questions.jsonl"
 
 XSS_DOC_ID = "xss-notice"
 SCRIPT = "<script>alert(1)</script>"
@@ -62,7 +58,7 @@ def app_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     if "app" in _CACHE:
         return _CACHE["app"]
     if not NOTICES.is_file():
-        pytest.fail(f"the shared corpus is missing at {SHARED} (set SHARED_DIR)")
+        pytest.fail(missing_message())
     from ingest.pipeline import ingest
 
     corpus = tmp_path_factory.mktemp("app-corpus")

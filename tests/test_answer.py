@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import QUESTIONS, SHARED
+from shared_data import EVAL, QUESTIONS, QUESTIONS_MORE
 
 from index.answer import Answerer, mentions, question_places
 from index.answer_type import asked_types, find_spans
@@ -21,7 +21,7 @@ from index.evaluate import evaluate, load_questions
 from index.related import related_documents
 
 REPO = Path(__file__).resolve().parent.parent
-MORE = SHARED / "eval" / "questions_more.jsonl"
+MORE = QUESTIONS_MORE
 UNANSWERABLE = Path(__file__).resolve().parent / "data" / "unanswerable.jsonl"
 SEED_LEADER = "张家界市委宣传部落实巡察反馈意见整改工作领导小组的组长是谁？"
 
@@ -259,7 +259,7 @@ def test_no_short_answer_or_item_holds_a_lost_byte_run(searcher) -> None:
 
     answerer = Answerer(searcher)
     rows = [json.loads(line) for name in ("questions.jsonl", "questions_more.jsonl")
-            for line in (SHARED / "eval" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+            for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     for row in rows:
         answer = answerer.ask(row["query"])
         assert not is_damaged(answer.short_answer), (row["qid"], answer.short_answer)

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 from functools import cache
-from pathlib import Path
 
 import pytest
+from shared_data import NOTICES, SEED
 
 from index.records import Chunk
 from index.repair import repair_text
 from ingest.chunk import CEILING, MIN_CHARS, chunk_document, pack_spans, sentence_spans
 from ingest.structure import Structure, parse_structure
-
-SHARED = Path(os.environ.get("SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))
-NOTICES = SHARED / "corpus" / "notices.jsonl"
-SEED = SHARED / "corpus" / "seed.txt"
 
 # a piece longer than the limit must be one sentence: no sentence end inside it
 _INNER_SENTENCE_END = re.compile(r"[。!?;\n](?!$)")

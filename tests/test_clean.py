@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from shared_data import NOTICES, QUESTIONS, SEED, missing_message
 
 from index.repair import count_annotations, to_simplified
 from ingest.clean import clean, is_breadcrumb, is_widget_line, parse_meta_line, repair
@@ -15,10 +15,6 @@ from ingest.load import load_paths
 from ingest.raw import RawDocument
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
-NOTICES = SHARED / "corpus" / "notices.jsonl"
-SEED = SHARED / "corpus" / "seed.txt"
-QUESTIONS = SHARED / "eval" / "questions.jsonl"
 TONED = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
 
 
@@ -26,7 +22,7 @@ TONED = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
 def raws() -> dict[str, RawDocument]:
     """Every corpus document and the seed, as loaded."""
     if not NOTICES.is_file():
-        pytest.fail(f"the shared corpus is missing at {SHARED} (set SHARED_DIR)")
+        pytest.fail(missing_message())
     docs = [d for d in load_paths([NOTICES, SEED]) if isinstance(d, RawDocument)]
     return {d.doc_id: d for d in docs}
 

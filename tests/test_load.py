@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from shared_data import NOTICES, SEED, missing_message
 
 from index import store
 from index.config import Config
@@ -18,9 +18,6 @@ from ingest.load import LoadError, decode_bytes, is_index_dir, load_paths
 from ingest.raw import RawDocument
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
-NOTICES = SHARED / "corpus" / "notices.jsonl"
-SEED = SHARED / "corpus" / "seed.txt"
 DATA = Path(__file__).resolve().parent / "data"
 BAD = DATA / "bad"
 
@@ -29,7 +26,7 @@ BAD = DATA / "bad"
 def corpus() -> dict[str, dict]:
     """The shared corpus records by id."""
     if not NOTICES.is_file():
-        pytest.fail(f"the shared corpus is missing at {SHARED} (set SHARED_DIR)")
+        pytest.fail(missing_message())
     with NOTICES.open(encoding="utf-8") as fh:
         return {rec["id"]: rec for rec in map(json.loads, fh)}
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from pathlib import Path
 
 import pytest
+from shared_data import NOTICES, SEED, missing_message
 
 from ingest.clean import clean
 from ingest.load import load_paths
@@ -15,9 +15,6 @@ from ingest.metadata import KINDS, classify_kind, date_from_url, extract_metadat
 from ingest.raw import RawDocument
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
-NOTICES = SHARED / "corpus" / "notices.jsonl"
-SEED = SHARED / "corpus" / "seed.txt"
 DATA = Path(__file__).resolve().parent / "data"
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -26,7 +23,7 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def raws() -> dict[str, RawDocument]:
     """Every corpus document, the seed and the good fixtures, as loaded."""
     if not NOTICES.is_file():
-        pytest.fail(f"the shared corpus is missing at {SHARED} (set SHARED_DIR)")
+        pytest.fail(missing_message())
     paths = [NOTICES, SEED, *(DATA / name for name in ("notice.html", "notice.pdf", "notice.docx"))]
     docs = [d for d in load_paths(paths) if isinstance(d, RawDocument)]
     return {f"{d.doc_id}{Path(d.source).suffix}" if d.doc_id == "notice" else d.doc_id: d for d in docs}

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import NOTICES, REPO, SEED
+from shared_data import EVAL, QUESTIONS
 
 from index.config import DEFAULT_MODEL_DIR, Config
 from index.encoder import Embedder
@@ -25,9 +26,7 @@ def notice_texts() -> list[str]:
         text = json.loads(line)["text"]
         texts += ["passage: " + text[i:i + 300] for i in range(0, min(len(text), 600), 300)
                   if len(text[i:i + 300].strip()) > 20]
-    questions = REPO.parent / "shared" / "eval" / "questions.jsonl"
-    if questions.is_file():
-        texts += ["query: " + json.loads(q)["query"] for q in questions.read_text(encoding="utf-8").splitlines()[:10]]
+    texts += ["query: " + json.loads(q)["query"] for q in QUESTIONS.read_text(encoding="utf-8").splitlines()[:10]]
     return texts
 
 
@@ -72,7 +71,7 @@ def test_script_tokenizer_gives_the_full_tokenizers_ids() -> None:
     from index.script_tokenizer import ScriptTokenizer
 
     texts = ["query: " + json.loads(line)["query"] for name in ("questions.jsonl", "questions_more.jsonl")
-             for line in (REPO.parent / "shared" / "eval" / name).read_text(encoding="utf-8").splitlines()]
+             for line in (EVAL / name).read_text(encoding="utf-8").splitlines()]
     for line in NOTICES.read_text(encoding="utf-8").splitlines()[:60]:
         text = json.loads(line)["text"]
         texts += ["query: " + text[i:i + 300] for i in range(0, min(len(text), 3000), 300)]

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 from sample_corpus import COMPARE_B, EXPECTED_PAIRS
+from shared_data import CORPUS as SHARED
 from streamlit.testing.v1 import AppTest
 
 from ui import compare, state
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
-SHARED = REPO.parent / "shared" / "corpus"
 APP = REPO / "app.py"
 TIMEOUT = 240
 

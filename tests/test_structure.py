@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
-from pathlib import Path
 
 import pytest
+from shared_data import NOTICES, SEED
 
 from index.repair import repair_text
 from ingest.structure import Structure, extract_figures, find_status, parse_structure
-
-SHARED = Path(os.environ.get("SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))
-NOTICES = SHARED / "corpus" / "notices.jsonl"
-SEED = SHARED / "corpus" / "seed.txt"
 
 SEED_SECTION_2 = "二、严肃严格抓整改,以钉钉子精神促进问题解决"
 SEED_AREA_1 = "学习贯彻落实习近平新时代中国特色社会主义思想和党的十九大精神存在温差"

@@ -22,14 +22,14 @@ from __future__ import annotations
 import html
 import io
 import json
-import os
+import sys
 import random
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
-NOTICES = SHARED / "corpus" / "notices.jsonl"
+sys.path.insert(0, str(REPO / "tests"))
+from shared_data import NOTICES  # noqa: E402
 
 #: Which real documents each fixture is made from (the tests read these too).
 GBK_DOC = "n0001"  # first rectification_progress document of the corpus

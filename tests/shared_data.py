@@ -1,0 +1,28 @@
+"""Where the tests and benchmarks find the real notices and labelled questions: defined once.
+
+The development corpus (public notices, ``notices.jsonl`` + the complete ``seed.txt``) and its
+labelled questions are copied into ``tests/data/shared/`` so that a fresh clone tests itself with
+nothing beside it.  ``SHARED_DIR`` points at another copy (e.g. ``../shared`` with newer questions)
+for benchmarks; it is read only when set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED = REPO / "tests" / "data" / "shared"
+SHARED = Path(os.environ["SHARED_DIR"]) if os.environ.get("SHARED_DIR") else BUNDLED
+CORPUS = SHARED / "corpus"
+EVAL = SHARED / "eval"
+NOTICES = CORPUS / "notices.jsonl"
+SEED = CORPUS / "seed.txt"
+QUESTIONS = EVAL / "questions.jsonl"
+QUESTIONS_MORE = EVAL / "questions_more.jsonl"
+QUESTIONS_THIRD = EVAL / "questions_third.jsonl"
+
+
+def missing_message() -> str:
+    """The one line a test fails with when ``SHARED_DIR`` points at a folder without the corpus."""
+    return f"语料缺失：{NOTICES} 不存在（SHARED_DIR={os.environ.get('SHARED_DIR', '')!r}）"
