@@ -17,7 +17,7 @@ from index.analysis.themes import THRESHOLD, themes
 from index.errors import IndexError_
 
 from . import export, highlight, state
-from .related import notice_href, related_href
+from .links import notice_href, related_href
 
 if TYPE_CHECKING:
     import pandas as pd
