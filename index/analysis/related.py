@@ -44,6 +44,7 @@ import numpy as np
 
 from index.filters import Filters
 from index.records import Document, Finding
+from index.retrieve.fusion import ranked, reciprocal_rank_fusion
 from index.retrieve.searcher import Searcher
 from index.text.query import MAX_QUERY_CHARS, clean_query
 
@@ -188,12 +189,10 @@ def document_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray, filt
     """
     keyword_ids, dense_ids = _chunk_rankings(searcher, cleaned, vector, filters)
     fusion = searcher.fusion
-    fused: dict[int, float] = {}
-    for weight, ranking in ((fusion.keyword_weight, keyword_ids), (fusion.dense_weight, dense_ids)):
-        for rank, chunk_id in enumerate(ranking):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (fusion.rrf_k + rank + 1)
+    fused = reciprocal_rank_fusion(((fusion.keyword_weight, keyword_ids), (fusion.dense_weight, dense_ids)),
+                                   fusion.rrf_k)
     passages: dict[str, list[tuple[int, float]]] = {}
-    for chunk_id, score in sorted(fused.items(), key=lambda item: -item[1]):
+    for chunk_id, score in ranked(fused):
         doc_id = searcher.chunks[chunk_id].doc_id
         if doc_id != exclude:
             passages.setdefault(doc_id, []).append((chunk_id, score))
@@ -213,11 +212,8 @@ def fuse_rankings(rankings: dict[str, dict[str, list]], passage_weight: float | 
     weights = {"keyword": 1.0, "passage": PASSAGE_WEIGHT if passage_weight is None else passage_weight,
                "finding": FINDING_WEIGHT if finding_weight is None else finding_weight}
     k = DOC_RRF_K if k is None else k
-    scores: dict[str, float] = {}
-    for name, ranking in rankings.items():
-        for rank, doc_id in enumerate(ranking):  # dicts keep the order of each document's best item
-            scores[doc_id] = scores.get(doc_id, 0.0) + weights[name] / (k + rank + 1)
-    return scores
+    # each ranking is a dict in the order of each document's best item
+    return reciprocal_rank_fusion(((weights[name], ranking) for name, ranking in rankings.items()), k)
 
 
 def _chunk_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray,
