@@ -11,11 +11,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.config import DEFAULT_INDEX_DIR
 
 from .errors import IndexError_, error_line
 from .filters import Filters
+
+if TYPE_CHECKING:
+    from .answer import Answer
 
 
 def _dump(obj: object) -> None:
@@ -149,7 +153,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question or a file of questions (plus a generated answer with --generate)."""
-    from .answer import Answer, Answerer
+    from .answer import Answerer
     from .generate import generate, llm_config
 
     answerer = Answerer(_searcher(args))
@@ -191,11 +195,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
                     print(f"     整改进展 / stated progress: {item['progress']}")
             if answer.items:
                 print()
+            _print_confidence(answer)
         if "generated" in out:
             generated = out["generated"]
             print(f"生成的回答 / generated ({generated['model']}): {generated['text'] or generated['error']}\n")
         _print_hits(answer.citations, (answer.sentence_hit, answer.start, answer.end))
     return 0
+
+
+def _print_confidence(answer: Answer) -> None:
+    """How sure the answer is; for an unsure one, the other possible answers with their sources."""
+    if answer.confidence is None:
+        return
+    if answer.sure:
+        print(f"把握较大（置信度 {answer.confidence:.0%}）\n")
+        return
+    print(f"把握不大（置信度 {answer.confidence:.0%}）：以上是最可能的答案，请核对原文。")
+    for number, cand in enumerate(answer.candidates, 1):
+        source = cand["citation"].get("title") or cand["citation"].get("doc_id", "")
+        print(f"  其他可能 {number}（置信度 {cand['confidence']:.0%}）：【{cand['answer']}】 —— {source}")
+    print()
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
