@@ -25,7 +25,7 @@ The held-out fold is answered with them.  Printed: accuracy per question type an
 error of ``confidence``, precision and coverage of ``sure``, and the rate at which the right sentence is
 the answer or one of its ``candidates``.  ``--grid`` also compares the passages read per question and
 the per-notice cap.  ``--write`` saves the scorer and calibration fitted on all questions to
-``index/answer_weights.json`` (plain numbers, no pickle).
+``index/answer/answer_weights.json`` (plain numbers, no pickle).
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
-from index.answer import (  # noqa: E402
+from index.answer.evaluate import load_questions  # noqa: E402
+from index.answer.reader import (  # noqa: E402
     FEATURES,
     MAX_CANDIDATES,
     PER_DOC,
@@ -53,9 +54,8 @@ from index.answer import (  # noqa: E402
     Answerer,
     calibration_inputs,
 )
-from index.evaluate import load_questions  # noqa: E402
-from index.repair import repair_text  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.retrieve.searcher import Searcher  # noqa: E402
+from index.text.repair import repair_text  # noqa: E402
 
 UNANSWERABLE = REPO / "tests" / "data" / "unanswerable.jsonl"
 L2 = 0.01
@@ -124,7 +124,7 @@ def load_items(path: Path) -> list[Item]:
 
 def cache_vectors(searcher: Searcher, path: Path, queries: list[str]) -> None:
     """Fill the searcher's query-vector cache from ``path`` (embedding and saving what is missing)."""
-    from index.query import clean_query
+    from index.text.query import clean_query
 
     saved = dict(np.load(path)) if path.is_file() else {}
     cleaned = [clean_query(q) for q in queries]
@@ -134,7 +134,7 @@ def cache_vectors(searcher: Searcher, path: Path, queries: list[str]) -> None:
             saved[c] = v
         np.savez(path, **saved)
     searcher._query_vectors = {c: saved[c] for c in cleaned}
-    import index.search as search_module
+    import index.retrieve.searcher as search_module
 
     search_module.QUERY_CACHE_SIZE = len(cleaned) + 1
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from shared_data import EVAL, REPO
 
-from index.answer import MAX_CANDIDATES, Answerer
-from index.evaluate import load_questions
-from index.repair import repair_text
+from index.answer.evaluate import load_questions
+from index.answer.reader import MAX_CANDIDATES, Answerer
+from index.text.repair import repair_text
 
 UNANSWERABLE = REPO / "tests" / "data" / "unanswerable.jsonl"
 

@@ -2,20 +2,19 @@
 
 The input is a finding reference (``DOC_ID:LABEL``, from the “同类问题” links
 of the notice view and the compare and themes pages: ``?view=related&ref=seed:问题3``)
-or free text; the ranking is the library's (:func:`index.related.related`).
+or free text; the ranking is the library's (:func:`index.analysis.related.related`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict
-from urllib.parse import urlencode
 
 import streamlit as st
 
+from index.analysis.related import related, resolve_query
 from index.errors import BadQuery, IndexError_
 from index.filters import KIND_NAMES, Filters
-from index.related import related, resolve_query
 
 from . import export, filters, highlight, state
 from .compare import open_compare, shared_wording
@@ -37,16 +36,6 @@ CSS = """<style>
 .ns-ref-box{border-left:4px solid #1677ff;padding:.55rem .8rem;background:rgba(22,119,255,.06);border-radius:.3rem;
   overflow-wrap:anywhere}
 </style>"""
-
-
-def related_href(text_or_ref: str) -> str:
-    """In-app link (relative URL) to this view for a finding reference or free text."""
-    return "?" + urlencode({"view": "related", "ref": text_or_ref})
-
-
-def notice_href(doc_id: str) -> str:
-    """In-app link (relative URL) to the notice view on ``doc_id``."""
-    return "?" + urlencode({"view": "notice", "doc": doc_id})
 
 
 @st.cache_data(max_entries=64, show_spinner="正在查找其他通报…")

@@ -17,25 +17,15 @@ import faiss
 import numpy as np
 
 from index.config import DEFAULT_INDEX_DIR
-from index.encoder import get_embedder
+from index.encode.encoder import get_embedder
+from index.filters import Filters
 from index.records import Chunk, Document
-
-from . import store
-from .filters import Filters
-from .keyword import KeywordIndex
-from .query import clean_query
+from index.retrieve.fusion import Fusion, ranked, reciprocal_rank_fusion
+from index.store import folder as store
+from index.store.keyword import KeywordIndex
+from index.text.query import clean_query
 
 QUERY_CACHE_SIZE = 64
-
-
-@dataclass
-class Fusion:
-    """How keyword and vector rankings are combined (tuned on the eval set)."""
-
-    rrf_k: float = 10.0
-    keyword_weight: float = 1.0
-    dense_weight: float = 1.0
-    depth: int = 100  # candidates taken from each ranking
 
 
 @dataclass
@@ -104,7 +94,7 @@ class Searcher:
         return self.data.chunks
 
     @property
-    def embedder(self):  # -> index.encoder.Embedder
+    def embedder(self):  # -> index.encode.encoder.Embedder
         """The model the index was built with (loaded once per process)."""
         return get_embedder(self.data.config)
 
@@ -145,11 +135,8 @@ class Searcher:
         t2 = time.perf_counter()
         dense_rank = self._dense_rank(vector, allowed) if fusion.dense_weight > 0 and vector is not None else []
         t3 = time.perf_counter()
-        scores: dict[int, float] = {}
-        for weight, ranking in ((fusion.keyword_weight, keyword_rank), (fusion.dense_weight, dense_rank)):
-            for rank, chunk_id in enumerate(ranking):
-                scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (fusion.rrf_k + rank + 1)
-        fused = sorted(scores.items(), key=lambda item: -item[1])
+        fused = ranked(reciprocal_rank_fusion(
+            ((fusion.keyword_weight, keyword_rank), (fusion.dense_weight, dense_rank)), fusion.rrf_k))
         t4 = time.perf_counter()
         self.timings = Timings(embed=(t1 - t0) * 1e3, keyword=(t2 - t1) * 1e3, vector=(t3 - t2) * 1e3,
                                fusion=(t4 - t3) * 1e3)

@@ -9,7 +9,7 @@ Documents are ranked by three document-level rankings fused by reciprocal
 rank (weight / (``DOC_RRF_K`` + rank)), each document placed by its *best*
 item in that ranking:
 
-1. **Keyword.**  The BM25 chunk ranking (:class:`index.keyword.KeywordIndex`),
+1. **Keyword.**  The BM25 chunk ranking (:class:`index.store.keyword.KeywordIndex`),
    a document placed by its best passage (weight 1).
 2. **Passage vectors.**  The e5 chunk ranking, likewise (``PASSAGE_WEIGHT``).
 3. **Findings.**  The query vector against the index's finding vectors
@@ -42,9 +42,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.filters import Filters
 from index.records import Document, Finding
+from index.retrieve.fusion import ranked, reciprocal_rank_fusion
+from index.retrieve.searcher import Searcher
+from index.text.query import MAX_QUERY_CHARS, clean_query
 
-from .filters import Filters
 from .findings import (
     MEASURES_CHARS,
     TEXT_CHARS,
@@ -55,8 +58,6 @@ from .findings import (
     problem_units,
     shorten,
 )
-from .query import MAX_QUERY_CHARS, clean_query
-from .search import Searcher
 
 #: Weights of the passage-vector and finding rankings beside the keyword ranking (weight 1), and the
 #: reciprocal-rank constant of the document fusion (chosen by k-fold cross-validation on the multi-notice
@@ -188,12 +189,10 @@ def document_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray, filt
     """
     keyword_ids, dense_ids = _chunk_rankings(searcher, cleaned, vector, filters)
     fusion = searcher.fusion
-    fused: dict[int, float] = {}
-    for weight, ranking in ((fusion.keyword_weight, keyword_ids), (fusion.dense_weight, dense_ids)):
-        for rank, chunk_id in enumerate(ranking):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (fusion.rrf_k + rank + 1)
+    fused = reciprocal_rank_fusion(((fusion.keyword_weight, keyword_ids), (fusion.dense_weight, dense_ids)),
+                                   fusion.rrf_k)
     passages: dict[str, list[tuple[int, float]]] = {}
-    for chunk_id, score in sorted(fused.items(), key=lambda item: -item[1]):
+    for chunk_id, score in ranked(fused):
         doc_id = searcher.chunks[chunk_id].doc_id
         if doc_id != exclude:
             passages.setdefault(doc_id, []).append((chunk_id, score))
@@ -213,11 +212,8 @@ def fuse_rankings(rankings: dict[str, dict[str, list]], passage_weight: float | 
     weights = {"keyword": 1.0, "passage": PASSAGE_WEIGHT if passage_weight is None else passage_weight,
                "finding": FINDING_WEIGHT if finding_weight is None else finding_weight}
     k = DOC_RRF_K if k is None else k
-    scores: dict[str, float] = {}
-    for name, ranking in rankings.items():
-        for rank, doc_id in enumerate(ranking):  # dicts keep the order of each document's best item
-            scores[doc_id] = scores.get(doc_id, 0.0) + weights[name] / (k + rank + 1)
-    return scores
+    # each ranking is a dict in the order of each document's best item
+    return reciprocal_rank_fusion(((weights[name], ranking) for name, ranking in rankings.items()), k)
 
 
 def _chunk_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray,

@@ -1,4 +1,4 @@
-"""Which backend a command reads: the embedded folder (default) or Milvus.
+"""Which backend a command reads or writes: the embedded folder (default) or Milvus.
 
 ``--backend milvus --milvus-uri URI`` (or ``$NOTICE_MILVUS_URI``; a path ending
 in ``.db`` is a Milvus Lite file, ``http://host:19530`` a server, token in
@@ -22,7 +22,7 @@ def add_backend_args(parser: argparse.ArgumentParser) -> None:
 
 def milvus_uri_of(args: argparse.Namespace) -> str | None:
     """The Milvus URI when the command should use Milvus, else None (the folder)."""
-    from .milvus_store import MilvusUnavailable, milvus_uri
+    from index.store.milvus import MilvusUnavailable, milvus_uri
 
     backend = getattr(args, "backend", None)
     explicit = getattr(args, "milvus_uri", None)
@@ -32,27 +32,3 @@ def milvus_uri_of(args: argparse.Namespace) -> str | None:
     if not uri:
         raise MilvusUnavailable("--backend milvus needs --milvus-uri URI or NOTICE_MILVUS_URI")
     return uri
-
-
-def open_searcher(args: argparse.Namespace):  # -> Searcher
-    """The Searcher of the chosen backend (imported lazily: torch is slow to import)."""
-    uri = milvus_uri_of(args)
-    if uri is not None:
-        from .milvus_search import MilvusSearcher
-
-        return MilvusSearcher(uri)
-    from .search import Searcher
-
-    return Searcher(args.index)
-
-
-def open_data(args: argparse.Namespace, vectors: bool = True):  # -> IndexData
-    """The whole index of the chosen backend, as :class:`index.store.IndexData`."""
-    uri = milvus_uri_of(args)
-    if uri is not None:
-        from .milvus_store import MilvusStore
-
-        return MilvusStore(uri, create=False).load_data(vectors=vectors)
-    from . import store
-
-    return store.load(args.index, vectors=vectors)

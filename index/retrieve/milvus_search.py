@@ -1,6 +1,6 @@
-"""Search on Milvus: the same hybrid idea as :mod:`index.search`, ranked by the server.
+"""Search on Milvus: the same hybrid idea as :mod:`index.retrieve.searcher`, ranked by the server.
 
-:class:`MilvusSearcher` has the interface of :class:`index.search.Searcher`
+:class:`MilvusSearcher` has the interface of :class:`index.retrieve.searcher.Searcher`
 (``search``, ``rank_chunks``, ``hits``, ``embed_query``, ``documents``,
 ``chunks``, ``data``, ``keyword``), so the answer, compare, related and themes
 code runs on it unchanged.  A query is one ``hybrid_search``: the dense
@@ -22,16 +22,17 @@ from collections import Counter
 
 import numpy as np
 
-from .filters import Filters
-from .milvus_store import CONSISTENCY, MilvusStore, filter_expression, hex_tokens, userdict_file
-from .search import Fusion, Searcher, Timings
-from .tokenize import tokenize
+from index.filters import Filters
+from index.retrieve.fusion import Fusion, ranked, reciprocal_rank_fusion
+from index.retrieve.searcher import Searcher, Timings
+from index.store.milvus import CONSISTENCY, MilvusStore, filter_expression, hex_tokens, userdict_file
+from index.text.tokenize import tokenize
 
 
 class TokenStats:
-    """Document frequencies of the BM25 tokens (what :class:`index.answer.Answerer` reads for idf).
+    """Document frequencies of the BM25 tokens (what :class:`index.answer.reader.Answerer` reads for idf).
 
-    The same members as :class:`index.keyword.KeywordIndex` that the answerer
+    The same members as :class:`index.store.keyword.KeywordIndex` that the answerer
     uses: ``vocab``, ``size`` and ``document_frequency``.
     """
 
@@ -98,7 +99,7 @@ class MilvusSearcher(Searcher):
                                               output_fields=["pk"], consistency_level=CONSISTENCY)
             # one ranking: the same RRF score the embedded fusion gives a single list
             weight = fusion.dense_weight if requests[0].anns_field == "vector" else fusion.keyword_weight
-            pairs = [(hit["pk"], weight / (fusion.rrf_k + rank + 1)) for rank, hit in enumerate(found[0])]
+            pairs = list(reciprocal_rank_fusion([(weight, [hit["pk"] for hit in found[0]])], fusion.rrf_k).items())
         elif fusion.dense_weight == fusion.keyword_weight:
             found = self.milvus.client.hybrid_search(name, requests, RRFRanker(int(fusion.rrf_k)), limit=2 * depth,
                                                      output_fields=["pk"], consistency_level=CONSISTENCY)
@@ -114,7 +115,8 @@ class MilvusSearcher(Searcher):
                        vector: np.ndarray | None) -> tuple[list[int], list[int]]:
         """Keyword and vector chunk rankings apart (chunk ids, best first, ``depth`` deep each).
 
-        What :mod:`index.related` fuses per document; one plain search per ranking, each restricted by the filter.
+        What :mod:`index.analysis.related` fuses per document; one plain search per ranking, each restricted by
+        the filter.
         """
         expr = filter_expression(filters)
         if expr is None or not self.chunks:
@@ -136,12 +138,11 @@ class MilvusSearcher(Searcher):
     def _weighted(self, requests: list, name: str) -> list[tuple[str, float]]:
         """Weighted RRF on the client (Milvus's RRFRanker has no per-request weights)."""
         fusion = self.fusion
-        scores: dict[str, float] = {}
+        rankings: list[tuple[float, list[str]]] = []
         for request in requests:
             weight = fusion.dense_weight if request.anns_field == "vector" else fusion.keyword_weight
             found = self.milvus.client.search(name, data=request.data, anns_field=request.anns_field,
                                               search_params=request.param, limit=fusion.depth, filter=request.expr,
                                               output_fields=["pk"], consistency_level=CONSISTENCY)
-            for rank, hit in enumerate(found[0]):
-                scores[hit["pk"]] = scores.get(hit["pk"], 0.0) + weight / (fusion.rrf_k + rank + 1)
-        return sorted(scores.items(), key=lambda item: -item[1])
+            rankings.append((weight, [hit["pk"] for hit in found[0]]))
+        return ranked(reciprocal_rank_fusion(rankings, fusion.rrf_k))
