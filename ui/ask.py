@@ -95,7 +95,10 @@ def _show_answer(answer: Answer, terms: list[str]) -> None:
         return
     if not answer.answer or not (0 <= answer.sentence_hit < len(answer.citations)):
         return
-    st.subheader("答案")
+    unsure = answer.confidence is not None and not answer.sure
+    st.subheader("可能的答案" if unsure else "答案")
+    if answer.confidence is not None:
+        st.html(_confidence_badge(answer))
     if answer.short_answer and not answer.items:
         st.html(f'<div class="ns-short-answer" style="{SHORT_STYLE}">{highlight.esc(answer.short_answer)}</div>')
     if answer.items:
@@ -105,8 +108,25 @@ def _show_answer(answer: Answer, terms: list[str]) -> None:
     source = answer.citations[answer.sentence_hit]
     st.html(highlight.answer_box(answer.answer, source, answer.start, answer.end, terms))
     st.caption("答案是从通报原文中摘取的句子（绿色），请以原文为准。")
+    if unsure and answer.candidates:
+        with st.expander(f"其他可能的答案（{len(answer.candidates)}）", expanded=True):
+            for cand in answer.candidates:
+                hit = Hit(**{k: v for k, v in cand["citation"].items() if k in Hit.__dataclass_fields__})
+                start, end = cand["answer_span"]
+                st.html(f'<div class="ns-meta">置信度 {cand["confidence"]:.0%}</div>'
+                        + highlight.answer_box(cand["answer"], hit, start, end, terms))
     st.markdown("**引用来源**")
     st.html(highlight.citation_list(answer.citations, answer.sentence_hit))
+
+
+def _confidence_badge(answer: Answer) -> str:
+    """把握较大 (sure) or 把握不大 with the calibrated probability, so an uncertain answer looks uncertain."""
+    share = f"{answer.confidence:.0%}"
+    if answer.sure:
+        return (f'<div class="ns-confidence ns-sure" style="color:#1b5e20">把握较大（置信度 {share}）：'
+                "同类答案在评测中九成五以上正确。</div>")
+    return (f'<div class="ns-confidence ns-unsure" style="color:#b26a00;font-weight:600">把握不大（置信度 {share}）：'
+            "这是最可能的答案，但可能不对；请对照下面的原文和其他可能的答案。</div>")
 
 
 def _evidence(item: dict) -> str:

@@ -64,6 +64,11 @@ TITLE_TERM_WEIGHT = 0.1
 WEIGHTS = {"holds": 0.35, "rank": 0.25, "dense": 0.8}
 #: Items of a list answer at most.
 MAX_ITEMS = 8
+#: Passages one notice may fill among the passages read for an answer (benchmarks/tune_answer.py --grid
+#: chose it out of fold, grouped by notice: a long notice's answer is often its 4th or 5th passage).
+PER_DOC = 3
+#: Alternatives shown beside an answer (``candidates`` of ``ask --json``).
+MAX_CANDIDATES = 3
 #: The learned scorer: feature names, standardisation, coefficients, threshold (benchmarks/tune_answer.py).
 WEIGHTS_FILE = Path(__file__).with_name("answer_weights.json")
 FEATURES = ("cover", "dense", "rank", "holds", "type_has", "type_prox", "fit", "doc_match", "short", "sim_gap",
@@ -102,6 +107,11 @@ class Answer:
     items: list[dict] = field(default_factory=list)  # list answers: {"text", "citation", "start", "end"}
     short_start: int = -1  # short answer offsets inside the cited passage's text
     short_end: int = -1
+    #: Probability that ``answer`` holds the asked fact (calibrated out of fold); None without a calibration.
+    confidence: float | None = None
+    sure: bool = False  # confidence at or above the threshold at which answers were right ≥ 95% of the time
+    #: Other answers, best first: {"answer", "short_answer", "citation", "confidence"} (citation: a hit).
+    candidates: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The CLI's JSON: ``{"answer": ..., "citations": [hits], "short_answer": ..., "no_answer": ...}``."""
@@ -114,6 +124,9 @@ class Answer:
             "no_answer": self.no_answer,
             "answer_type": self.answer_type,
             "items": self.items,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "sure": self.sure,
+            "candidates": self.candidates,
         }
 
 
@@ -128,6 +141,24 @@ class Candidate:
     spans: list[tuple[int, int]] = field(default_factory=list)  # best typed span per asked type (passage offsets)
     kinds: list[str] = field(default_factory=list)  # the asked type of each span
     doc_ok: bool = True  # the notice matches the places and years the question names
+
+
+def calibration_inputs(scores: np.ndarray) -> np.ndarray:
+    """What the confidence model reads of each open candidate: log-odds of its softmax share, score, is-top.
+
+    ``scores`` are the learned scorer's scores of one question's open (eligible) candidates.
+    """
+    z = np.asarray(scores, dtype="float64")
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.column_stack([np.log(p / (1 - p)), z, (z == z.max()).astype("float64")])
+
+
+def confidences(calibration: dict, scores: np.ndarray) -> np.ndarray:
+    """Calibrated probability that each open candidate holds the asked fact (``calibration`` from the weights)."""
+    x = calibration_inputs(scores)
+    return 1 / (1 + np.exp(-(x @ np.asarray(calibration["coef"]) + float(calibration["bias"]))))
 
 
 def load_scorer(path: Path = WEIGHTS_FILE) -> dict | None:
@@ -300,6 +331,8 @@ class Answerer:
     def __init__(self, searcher: Searcher, passages: int = 5, scorer: dict | bool | None = True) -> None:
         self.searcher = searcher
         self.passages = passages
+        #: Passages one notice may fill among ``passages`` (a long notice answers from its 4th passage too).
+        self.per_doc = PER_DOC
         self.evidence_ratio = EVIDENCE_RATIO  # benchmarks/tune_notice_list.py sets others
         #: The learned scorer (True: read answer_weights.json; None/False: hand weights).
         self.scorer: dict | None = load_scorer() if scorer is True else (scorer or None)
@@ -357,7 +390,7 @@ class Answerer:
         ask = asked_types(cleaned)
         vector = self.searcher.embed_query(cleaned)
         ranked = self.searcher.rank_chunks(cleaned, filters, vector=vector)
-        hits = self.searcher.hits(ranked, max(top, self.passages), per_doc=3)
+        hits = self.searcher.hits(ranked, max(top, self.passages), per_doc=self.per_doc)
         top_hits = hits[: self.passages]
         grams = set(han_bigrams(cleaned))
         sentences = [(rank, s, e) for rank, hit in enumerate(top_hits) for s, e in split_sentences(hit.text)]
@@ -490,7 +523,35 @@ class Answerer:
         answer.items = [item for item in answer.items if not is_damaged(item["text"])]
         if answer.short_answer and is_damaged(answer.short_answer):
             answer.short_answer, answer.short_start, answer.short_end = "", -1, -1
+        self._calibrate(answer, hits, candidates, open_scores, best, cleaned, asks)
         return answer
+
+    def _calibrate(self, answer: Answer, hits: list[Hit], candidates: list[Candidate], open_scores: np.ndarray,
+                   best: int, cleaned: str, asks: list[re.Pattern[str]]) -> None:
+        """Set the answer's calibrated ``confidence``, ``sure`` and up to MAX_CANDIDATES alternatives."""
+        calibration = (self.scorer or {}).get("calibration")
+        if not calibration:
+            return
+        open_idx = np.flatnonzero(np.isfinite(open_scores))
+        probs = dict(zip(open_idx.tolist(), confidences(calibration, open_scores[open_idx]).tolist(), strict=True))
+        answer.confidence = float(probs[best])
+        answer.sure = answer.confidence >= float(calibration.get("sure", 1.0))
+        chosen = candidates[best]
+        seen = {hits[chosen.rank].text[chosen.start:chosen.end]}
+        grams = set(han_bigrams(cleaned))
+        for i in sorted(open_idx.tolist(), key=lambda j: -open_scores[j]):
+            if len(answer.candidates) >= MAX_CANDIDATES:
+                break
+            cand, hit = candidates[i], hits[candidates[i].rank]
+            sentence = hit.text[cand.start:cand.end]
+            if i == best or sentence in seen or is_damaged(sentence):
+                continue
+            seen.add(sentence)
+            s, e = _trim(hit.text, cand.start, cand.end, grams, asks, cand.spans[0] if cand.spans else None)
+            short = "、".join(hit.text[a:b] for a, b in cand.spans)
+            answer.candidates.append({"answer": hit.text[s:e], "short_answer": "" if is_damaged(short) else short,
+                                      "citation": hit.to_dict(), "answer_span": [s, e],
+                                      "confidence": round(float(probs[i]), 4)})
 
     def notice_list(self, question: str, filters: Filters | None = None) -> Answer:
         """哪些单位被指出… / 哪些巡察…: one item per notice of the cross-notice ranking, each with its evidence.

@@ -11,9 +11,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.cli.common import add_filter_args, add_index_arg, dump, filters_from
 from index.errors import IndexError_, error_line
+
+if TYPE_CHECKING:
+    from index.answer.reader import Answer
 
 _dump = dump  # the name the commands here used before the options moved to index.cli.common
 
@@ -124,7 +128,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question or a file of questions (plus a generated answer with --generate)."""
     from index.answer.generate import generate, llm_config
-    from index.answer.reader import Answer, Answerer
+    from index.answer.reader import Answerer
 
     answerer = Answerer(_searcher(args))
     filters = filters_from(args)
@@ -165,11 +169,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
                     print(f"     整改进展 / stated progress: {item['progress']}")
             if answer.items:
                 print()
+            _print_confidence(answer)
         if "generated" in out:
             generated = out["generated"]
             print(f"生成的回答 / generated ({generated['model']}): {generated['text'] or generated['error']}\n")
         _print_hits(answer.citations, (answer.sentence_hit, answer.start, answer.end))
     return 0
+
+
+def _print_confidence(answer: Answer) -> None:
+    """How sure the answer is; for an unsure one, the other possible answers with their sources."""
+    if answer.confidence is None:
+        return
+    if answer.sure:
+        print(f"把握较大（置信度 {answer.confidence:.0%}）\n")
+        return
+    print(f"把握不大（置信度 {answer.confidence:.0%}）：以上是最可能的答案，请核对原文。")
+    for number, cand in enumerate(answer.candidates, 1):
+        source = cand["citation"].get("title") or cand["citation"].get("doc_id", "")
+        print(f"  其他可能 {number}（置信度 {cand['confidence']:.0%}）：【{cand['answer']}】 —— {source}")
+    print()
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
