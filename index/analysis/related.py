@@ -187,7 +187,7 @@ def document_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray, filt
     each document's best item; ``passages`` maps doc id → (chunk id, fused score) pairs, best
     first (the chunk-level hybrid fusion, for listing matches).
     """
-    keyword_ids, dense_ids = _chunk_rankings(searcher, cleaned, vector, filters)
+    keyword_ids, dense_ids = searcher.chunk_rankings(cleaned, filters, vector)
     fusion = searcher.fusion
     fused = reciprocal_rank_fusion(((fusion.keyword_weight, keyword_ids), (fusion.dense_weight, dense_ids)),
                                    fusion.rrf_k)
@@ -214,22 +214,6 @@ def fuse_rankings(rankings: dict[str, dict[str, list]], passage_weight: float | 
     k = DOC_RRF_K if k is None else k
     # each ranking is a dict in the order of each document's best item
     return reciprocal_rank_fusion(((weights[name], ranking) for name, ranking in rankings.items()), k)
-
-
-def _chunk_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray,
-                    filters: Filters | None) -> tuple[list[int], list[int]]:
-    """Keyword and vector chunk rankings apart (chunk ids, best first, ``fusion.depth`` deep each).
-
-    A searcher that ranks elsewhere (Milvus) provides ``chunk_rankings``; the folder searcher's own
-    rankings are used otherwise (the same ones its :meth:`Searcher.rank_chunks` fuses).
-    """
-    own = getattr(searcher, "chunk_rankings", None)
-    if own is not None:
-        return own(cleaned, filters, vector)
-    allowed = searcher.allowed_chunks(filters)
-    if allowed is not None and len(allowed) == 0:
-        return [], []
-    return searcher._keyword_rank(cleaned, allowed), searcher._dense_rank(vector, allowed)
 
 
 def _by_document(searcher: Searcher, chunk_ids: list[int], exclude: str) -> dict[str, list[int]]:
