@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index import tuned
 from index.filters import Filters
 from index.records import Document, Finding
 from index.retrieve.fusion import ranked, reciprocal_rank_fusion
@@ -62,16 +63,16 @@ from .findings import (
 #: Weights of the passage-vector and finding rankings beside the keyword ranking (weight 1), and the
 #: reciprocal-rank constant of the document fusion (chosen by k-fold cross-validation on the multi-notice
 #: questions: benchmarks/tune_related_cut.py).
-PASSAGE_WEIGHT = 0.1
-FINDING_WEIGHT = 0.25
-DOC_RRF_K = 5.0
+PASSAGE_WEIGHT = tuned.PASSAGE_WEIGHT
+FINDING_WEIGHT = tuned.FINDING_WEIGHT
+DOC_RRF_K = tuned.DOC_RRF_K
 #: A finding counts when its similarity is this far above the median finding's.
 FINDING_MARGIN = 0.03
 #: Matches listed per document.
 MATCHES = 3
 #: The list is cut after the last document scoring at least this share of the best one's score
 #: (chosen by k-fold cross-validation on the multi-notice questions: benchmarks/tune_related_cut.py).
-CUT_RATIO = 0.5
+CUT_RATIO = tuned.CUT_RATIO
 #: Question scaffolding that says "list notices", not what about (哪些…材料/报道/通报 有哪些?).
 _SCAFFOLD = re.compile(r"有哪些|是哪些|哪些|哪几次|哪几|材料|报道|通报|信息|相关|方面的|提到|讲到|[?？]")
 
