@@ -157,10 +157,10 @@ def resolve_relative(path: Path, level: int, module: str | None) -> str | None:
         return None
     if not module:
         return base  # ``from . import x``: decided per name
-    old_pkg = "index" if old_name_of(path) or package == "index" else None
-    if old_pkg is None or level != 1:
+    if level != 1 or not package.startswith("index"):
         return None
-    return f"index.{module}"
+    old = f"index.{module}"  # written against the old, flat layout
+    return old if old in MOVES or exists(old) else None
 
 
 def rewrite_from_imports(path: Path, text: str) -> str:
