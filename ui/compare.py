@@ -233,7 +233,7 @@ def render(ctx: state.Context) -> None:
     unit, threshold = _settings()
     st.query_params["a"], st.query_params["b"] = doc_a, doc_b
     try:
-        result = run_compare(str(engine.root.resolve()), engine.generation, doc_a, doc_b, unit, threshold)
+        result = run_compare(engine.key, engine.generation, doc_a, doc_b, unit, threshold)
     except IndexError_ as exc:
         st.warning(f"无法对比：{exc}")
         return

@@ -77,7 +77,7 @@ def render(ctx: state.Context) -> None:
     st.query_params["ref"] = text
     f = ctx.filters
     try:
-        query, entries = run_related(str(engine.root.resolve()), engine.generation, text, f.kinds, f.org,
+        query, entries = run_related(engine.key, engine.generation, text, f.kinds, f.org,
                                      f.date_from, f.date_to, ctx.top)
     except BadQuery as exc:
         st.warning(f"无法查找：{exc}")

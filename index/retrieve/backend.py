@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.store.choice import BACKENDS, add_backend_args, milvus_uri_of
 
-__all__ = ["BACKENDS", "add_backend_args", "milvus_uri_of", "open_data", "open_searcher"]
+if TYPE_CHECKING:
+    from index.retrieve.protocols import SearchBackend
+
+__all__ = ["BACKENDS", "add_backend_args", "milvus_uri_of", "open_backend", "open_data", "open_searcher"]
 
 
-def open_searcher(args: argparse.Namespace):  # -> Searcher
-    """The Searcher of the chosen backend (imported lazily: torch is slow to import)."""
-    uri = milvus_uri_of(args)
-    if uri is not None:
-        from .milvus_search import MilvusSearcher
+def open_backend(index: Path | str, milvus_uri: str | None = None) -> SearchBackend:
+    """The one place an index is opened for reading: Milvus at ``milvus_uri`` if given, else the folder ``index``.
 
-        return MilvusSearcher(uri)
+    Used by the CLI (:func:`open_searcher`) and the page (:func:`ui.state.load_engine`); both backends
+    implement :class:`index.retrieve.protocols.SearchBackend`.  torch and pymilvus are imported here, lazily.
+    """
+    if milvus_uri is not None:
+        from index.retrieve.milvus_search import MilvusSearcher
+
+        return MilvusSearcher(milvus_uri)
     from index.retrieve.searcher import Searcher
 
-    return Searcher(args.index)
+    return Searcher(index)
+
+
+def open_searcher(args: argparse.Namespace) -> SearchBackend:
+    """The searcher of the backend a command chose (``--index``, ``--backend``, ``--milvus-uri``)."""
+    return open_backend(args.index, milvus_uri_of(args))
 
 
 def open_data(args: argparse.Namespace, vectors: bool = True):  # -> IndexData

@@ -10,6 +10,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from index import tuned
+
 Key = TypeVar("Key", bound=Hashable)
 
 
@@ -17,10 +19,10 @@ Key = TypeVar("Key", bound=Hashable)
 class Fusion:
     """How keyword and vector rankings are combined (tuned on the eval set)."""
 
-    rrf_k: float = 10.0
-    keyword_weight: float = 1.0
-    dense_weight: float = 1.0
-    depth: int = 100  # candidates taken from each ranking
+    rrf_k: float = tuned.RRF_K
+    keyword_weight: float = tuned.KEYWORD_WEIGHT
+    dense_weight: float = tuned.DENSE_WEIGHT
+    depth: int = tuned.DEPTH  # candidates taken from each ranking
 
 
 def reciprocal_rank_fusion(rankings: Iterable[tuple[float, Iterable[Key]]], k: float) -> dict[Key, float]:

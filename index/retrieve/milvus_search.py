@@ -19,13 +19,21 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
 from index.filters import Filters
 from index.retrieve.fusion import Fusion, ranked, reciprocal_rank_fusion
 from index.retrieve.searcher import Searcher, Timings
-from index.store.milvus import CONSISTENCY, MilvusStore, filter_expression, hex_tokens, userdict_file
+from index.store.milvus import (
+    CONSISTENCY,
+    MilvusIndexData,
+    MilvusStore,
+    filter_expression,
+    hex_tokens,
+    userdict_file,
+)
 from index.text.tokenize import tokenize
 
 
@@ -54,17 +62,16 @@ class MilvusSearcher(Searcher):
 
     def __init__(self, uri: str, model: str | None = None, fusion: Fusion | None = None,
                  token: str | None = None, prefix: str | None = None) -> None:
-        # Searcher.__init__ reads a folder; this one reads the same things from Milvus.
         self.milvus = MilvusStore(uri, token=token, prefix=prefix, create=False)
-        self.root = uri
-        self.data = self.milvus.load_data(model=model)
-        self.fusion = fusion or Fusion()
-        self.doc_ids = list(self.data.documents)
+        super().__init__(uri, model=model, fusion=fusion)
         self.chunk_of_key = {key: i for i, key in enumerate(self.data.chunk_keys)}
         self.userdict = userdict_file(list(self.data.manifest.get("userdict", [])))
-        self.keyword = TokenStats(self.data.keyword_tokens)
-        self.timings = Timings()
-        self._query_vectors: dict[str, np.ndarray] = {}
+
+    def _open(self, root: Path | str, model: str | None) -> tuple[MilvusIndexData, TokenStats]:
+        """Read the index from Milvus (documents, chunks, finding and chunk vectors) and its token statistics."""
+        self.root = str(root)
+        data = self.milvus.load_data(model=model)
+        return data, TokenStats(data.keyword_tokens)
 
     def rank_chunks(self, query: str, filters: Filters | None = None,
                     vector: np.ndarray | None = None) -> list[tuple[int, float]]:
