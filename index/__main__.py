@@ -14,7 +14,7 @@ from pathlib import Path
 
 from index.config import DEFAULT_INDEX_DIR
 
-from .errors import IndexError_, error_line
+from .errors import IndexError_, error_line, store_io_error
 from .filters import Filters
 
 
@@ -270,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .milvus_export import register as register_export
 
     register_export(sub)
+    from .integrity import register as register_check
+
+    register_check(sub)
     return parser
 
 
@@ -295,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file the command reads or writes: full disk, permissions, name too long
+        print(error_line(store_io_error(exc, "读写")), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

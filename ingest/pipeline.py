@@ -19,7 +19,7 @@ from tqdm import tqdm
 from index import store
 from index.config import DEFAULT_MODEL_DIR, Config, Limits
 from index.encoder import chunk_passage, finding_passage, get_embedder, keyword_text
-from index.errors import IndexMismatch
+from index.errors import IndexCorrupt, IndexMismatch
 from index.keyword import KeywordIndex
 from index.query import clean_str
 from index.records import Chunk, Document
@@ -49,24 +49,58 @@ class IngestReport:
     not_found: list[str] = field(default_factory=list)
     written: bool = False
     counts: dict = field(default_factory=dict)
+    #: Damaged files of the previous generation rebuilt from its kept text (one Chinese line each).
+    repaired: list[str] = field(default_factory=list)
+    #: The generation ``CURRENT`` was restored to when it was missing or wrong (``gen-000002``).
+    recovered: str = ""
 
     @property
     def changed(self) -> bool:
         """True when the index content differs from before the run."""
-        return bool(self.indexed or self.replaced or self.removed)
+        return bool(self.indexed or self.replaced or self.removed or self.repaired)
 
 
 def _empty(config: Config) -> store.IndexData:
     return store.IndexData(config=config)
 
 
-def _previous(root: Path, config: Config | None, rebuild: bool) -> store.IndexData | None:
-    if rebuild or store.current_generation(root) is None:
+def _previous(root: Path, config: Config | None, rebuild: bool, report: IngestReport) -> store.IndexData | None:
+    """The generation this run builds on, fully verified; damage is refused or rebuilt from the kept text.
+
+    A missing ``CURRENT`` is restored to the newest generation that verifies.
+    Damage to the manifest or ``documents.jsonl`` (the text itself) is refused
+    with one :class:`IndexCorrupt` line; damage to any other file (chunks,
+    vectors, keyword index) is repaired: the documents are kept and everything
+    else is rebuilt from them, as a clean build of the same notices would.
+    """
+    if rebuild:
         return None
+    gen, recovered = store.live_generation(root)
+    if gen is None:
+        return None
+    if recovered:
+        store.restore_current(root, gen)
+        report.recovered = gen.name
+    damages = store.verify_generation(root, gen, full=True)
     try:
-        return store.load(root, model=config.model if config else None)
+        if not damages:
+            return store.load(root, model=config.model if config else None)
     except IndexMismatch as exc:
         raise IndexMismatch(f"{exc} (or pass --rebuild to start a new index from the given files)") from exc
+    except IndexCorrupt as exc:  # an older index without checksums: found while parsing
+        damages = exc.damages
+    if any(_damaged_name(gen, d) in store.TEXT_FILES for d in damages):
+        raise IndexCorrupt(f"{store.corrupt_from(damages)}；导入已拒绝，索引未改动", damages)
+    prev = store.load_documents(root, gen, model=config.model if config else None)
+    report.repaired = [d.line() for d in damages]
+    return prev
+
+
+def _damaged_name(gen: Path, damage: store.Damage) -> str:
+    try:
+        return damage.path.relative_to(gen).parts[0]
+    except ValueError:
+        return damage.path.name
 
 
 def ingest(
@@ -101,7 +135,7 @@ def ingest(
         notify(source, "rejected", reason)
 
     with target.lock() if target is not None else store.writer_lock(root):
-        prev = target.previous(config, rebuild) if target is not None else _previous(root, config, rebuild)
+        prev = target.previous(config, rebuild) if target is not None else _previous(root, config, rebuild, report)
         cfg = prev.config if prev else (config or Config.from_env())
         docs: dict[str, Document] = dict(prev.documents) if prev else {}
         by_hash = {d.content_hash: d.doc_id for d in docs.values()}
@@ -132,7 +166,8 @@ def ingest(
             report.counts = target.write(docs, fresh, report.removed, cfg, part, rebuild)
             report.written = True
             return report
-        data = _assemble(docs, fresh, prev, cfg, progress, prechunked)
+        # a repaired generation keeps only its documents: every chunk and vector is rebuilt from their text
+        data = _assemble(docs, fresh, None if report.repaired else prev, cfg, progress, prechunked)
         store.write_generation(root, data, extra_writers=[keyword_writer(data)])
         report.written = True
         report.counts = {"documents": len(data.documents), "chunks": len(data.chunks),
