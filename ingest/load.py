@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.config import DEFAULT_INDEX_DIR, Limits
-from index.query import clean_str
+from index.text.query import clean_str
 from ingest.raw import RawDocument
 
 if TYPE_CHECKING:

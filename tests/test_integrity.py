@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import NOTICES, REPO, SEED
 
-from index import store
-from index.__main__ import main as index_main
+from index.cli.main import main as index_main
+from index.store import folder as store
 from ingest.__main__ import main as ingest_main
 
 QUERY = "巡察整改 问题清单"

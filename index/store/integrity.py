@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
-from .errors import IndexCorrupt, IndexMissing
-from .store import Damage
+from index.errors import IndexCorrupt, IndexMissing
+from index.store import folder as store
+from index.store.folder import Damage
 
 #: A vector whose length is further than this from 1 is damaged (the encoder writes unit vectors).
 NORM_TOLERANCE = 1e-2
@@ -126,7 +126,7 @@ def check_index(root: Path | str) -> CheckReport:
 
 def check_milvus(uri: str) -> CheckReport:
     """The counts of a Milvus index: every chunk's document exists, every document has chunks."""
-    from .milvus_store import MilvusStore
+    from index.store.milvus import MilvusStore
 
     milvus = MilvusStore(uri, create=False)
     report = CheckReport(root=uri, generation=milvus.prefix)
@@ -153,7 +153,7 @@ def check_milvus(uri: str) -> CheckReport:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``check`` command to ``python -m index``."""
-    from .__main__ import add_index_arg
+    from index.cli.main import add_index_arg
 
     p = sub.add_parser("check", help="verify every file of the index (checksums, vectors, counts)")
     add_index_arg(p)
@@ -163,7 +163,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Print one line per damaged file (exit 1) or that the index is healthy (exit 0)."""
-    from .backend import milvus_uri_of
+    from index.retrieve.backend import milvus_uri_of
 
     uri = milvus_uri_of(args)
     report = check_milvus(uri) if uri is not None else check_index(args.index)
