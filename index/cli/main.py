@@ -285,6 +285,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--top must be a positive number of results, got {args.top}")
     if getattr(args, "per_doc", 0) < 0:
         parser.error(f"--per-doc must be a positive number of passages (or 0 for no cap), got {args.per_doc}")
+    if getattr(args, "date_from", None) is not None:
+        from index.filters import BadFilter
+
+        try:
+            filters_from(args)
+        except BadFilter as exc:  # the same usage error on both backends
+            parser.error(str(exc))
     if getattr(args, "query", None) is not None:
         args.query = _query_text(args.query)
     if getattr(args, "queries", None) is not None and not args.queries.is_file():

@@ -24,7 +24,7 @@ import numpy as np
 
 from index.filters import Filters
 from index.retrieve.searcher import Fusion, Searcher, Timings
-from index.store.milvus import CONSISTENCY, MilvusStore, filter_expression, hex_tokens, userdict_file
+from index.store.milvus import CONSISTENCY, MilvusStore, filter_expression, hex_tokens, milvus_errors, userdict_file
 from index.text.tokenize import tokenize
 
 
@@ -65,6 +65,7 @@ class MilvusSearcher(Searcher):
         self.timings = Timings()
         self._query_vectors: dict[str, np.ndarray] = {}
 
+    @milvus_errors
     def rank_chunks(self, query: str, filters: Filters | None = None,
                     vector: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Fused (chunk id, score) pairs, best first, ranked by Milvus ``hybrid_search``."""
@@ -110,6 +111,7 @@ class MilvusSearcher(Searcher):
         self.timings = Timings(embed=(t1 - t0) * 1e3, vector=(t2 - t1) * 1e3, extra={"milvus": (t2 - t1) * 1e3})
         return ranked
 
+    @milvus_errors
     def chunk_rankings(self, query: str, filters: Filters | None,
                        vector: np.ndarray | None) -> tuple[list[int], list[int]]:
         """Keyword and vector chunk rankings apart (chunk ids, best first, ``depth`` deep each).
