@@ -8,6 +8,7 @@ index generation and switched in atomically (see :mod:`index.store.folder`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +114,7 @@ def ingest(
     on_item: Callable[[str, str, str], None] | None = None,
     limits: Limits | None = None,
     target: MilvusTarget | None = None,
+    keep_existing: bool = False,
 ) -> IngestReport:
     """Ingest ``paths`` into the index at ``root``; remove the ``remove`` doc ids.
 
@@ -151,6 +153,8 @@ def ingest(
                     reject(outcome.source, outcome.reason)
                     continue
                 doc, doc_chunks, source = outcome
+                if keep_existing:
+                    doc, doc_chunks = _keep_existing(doc, doc_chunks, source, docs, by_hash, notify)
                 _place_document(doc, doc_chunks, source, docs, by_hash, fresh, prechunked, report, notify)
         for doc_id in remove:
             if docs.pop(doc_id, None) is not None:
@@ -226,6 +230,21 @@ def _prepare_and_chunk(raw: RawDocument, cfg: Config, limits: Limits) -> tuple[D
     for chunk in chunks:
         split_sentences(chunk.text)  # the sentences are split again at embedding; here for the budget
     return doc, chunks, raw.source
+
+
+def _keep_existing(doc: Document, doc_chunks: list[Chunk], source: str, docs: dict[str, Document],
+                   by_hash: dict[str, str], notify: Callable[[str, str, str], None]) -> tuple[Document, list[Chunk]]:
+    """``doc`` under a new id when its id is taken by other content (and the content is not indexed already)."""
+    old = docs.get(doc.doc_id)
+    if old is None or old.content_hash == doc.content_hash or doc.content_hash in by_hash:
+        return doc, doc_chunks
+    number = 2
+    while f"{doc.doc_id}-{number}" in docs:
+        number += 1
+    new_id = f"{doc.doc_id}-{number}"
+    notify(source, "renamed", f"{doc.doc_id} → {new_id}")
+    return (dataclasses.replace(doc, doc_id=new_id),
+            [dataclasses.replace(chunk, doc_id=new_id) for chunk in doc_chunks])
 
 
 def _place_document(doc: Document, doc_chunks: list[Chunk], source: str, docs: dict[str, Document],
