@@ -135,3 +135,50 @@ def test_long_name_and_same_name_other_content(page_root: Path, tmp_path: Path,
     assert after["关于巡察整改情况的通报"].content_hash == first.content_hash
     assert after["关于巡察整改情况的通报-2"].content_hash not in {d.content_hash for d in before.values()}
     assert set(after) == set(before) | {"关于巡察整改情况的通报-2"}
+
+
+def test_no_image_loads_in_chromium(page_root: Path, tmp_path: Path) -> None:
+    """In real Chromium: the hostile id, title and query parameters make no ``img`` and no request to :9."""
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, _serve
+
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's /usr/bin/chromium: run `make browser`")
+    from playwright.sync_api import expect, sync_playwright
+
+    server = _serve(page_root, tmp_path)
+    url = next(server)
+    requested: list[str] = []
+    hostile_images = 'img[src*="127.0.0.1:9"], img[src="x"]'
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1100, "height": 1400}, locale="zh-CN")
+                page.on("request", lambda request: requested.append(request.url))
+                from urllib.parse import urlencode
+
+                page.goto(f"{url}/?{urlencode({'view': 'compare', 'a': HOSTILE_ID + 'x'})}")
+                expect(page.get_by_text("在索引中不存在")).to_be_visible(timeout=120_000)
+                assert page.locator(hostile_images).count() == 0
+                page.goto(f"{url}/?{urlencode({'view': 'related', 'ref': 'n0001:' + IMAGE + TAG})}")
+                expect(page.get_by_text("找不到要参照的通报或问题")).to_be_visible(timeout=120_000)
+                assert page.locator(hostile_images).count() == 0
+                page.goto(f"{url}/?{urlencode({'view': 'related', 'ref': HOSTILE_TITLE})}")
+                expect(page.locator(".ns-hit").first).to_be_visible(timeout=120_000)
+                expect(page.locator(".ns-hit").first).to_contain_text(IMAGE)  # shown as typed
+                assert page.locator(hostile_images).count() == 0
+                page.goto(f"{url}/?view=upload")
+                picker = page.get_by_role("combobox", name="要删除的通报")
+                picker.click()
+                page.keyboard.type("巡察整改通报")
+                page.keyboard.press("Enter")
+                page.get_by_role("button", name="删除这篇通报…").click()
+                expect(page.get_by_text("确定要从索引中删除")).to_be_visible(timeout=30_000)
+                expect(page.get_by_text("确定要从索引中删除")).to_contain_text(IMAGE)
+                page.wait_for_timeout(500)
+                assert page.locator(hostile_images).count() == 0
+            finally:
+                browser.close()
+    finally:
+        server.close()
+    assert not [u for u in requested if "127.0.0.1:9/" in u or u.endswith("/x")], requested
