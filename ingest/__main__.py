@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from index.config import DEFAULT_INDEX_DIR, Config, Limits
-from index.errors import IndexError_
+from index.errors import IndexError_, error_line, store_io_error
 
 from .load import display_path
 from .pipeline import ingest
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--remove", action="append", default=[], metavar="DOC_ID", help="take a document out")
     parser.add_argument("--model", help="sentence-transformers model name or folder (new index only)")
     parser.add_argument("--rebuild", action="store_true", help="start a new index from the given files")
+    parser.add_argument("--repair", action="store_true",
+                        help="rebuild damaged chunks, vectors and keyword files from the text the index keeps "
+                             "(done by any ingest; this one needs no PATH)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no per-file lines")
     defaults = Limits()
     limits_group = parser.add_argument_group(
@@ -59,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.device:
         os.environ["NOTICE_DEVICE"] = args.device
-    if not args.paths and not args.remove:
-        parser.error("give at least one PATH or --remove DOC_ID")
+    if not args.paths and not args.remove and not args.repair:
+        parser.error("give at least one PATH or --remove DOC_ID (or --repair)")
     try:
         limits = Limits.from_env().updated(
             max_file_bytes=int(args.max_file_mb * 2**20) if args.max_file_mb is not None else None,
@@ -84,14 +87,18 @@ def main(argv: list[str] | None = None) -> int:
         report = ingest([p for p in args.paths if p not in missing], args.index, config=config, remove=args.remove,
                         rebuild=args.rebuild, progress=not args.quiet, on_item=show, limits=limits, target=target)
     except IndexError_ as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return 2
-    except OSError as exc:  # the index folder itself cannot be written
-        print(f"error: {display_path(str(exc))}", file=sys.stderr)
+    except OSError as exc:  # the index folder itself cannot be written (the lock, the folder)
+        print(error_line(store_io_error(exc, "写入", display_path(exc.filename or str(args.index)))), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: the index is unchanged", file=sys.stderr)
         return 130
+    if report.recovered:
+        print(f"注意：{args.index}/CURRENT 缺失或无效，已恢复为最新的完好版本 {report.recovered}", file=sys.stderr)
+    for line in report.repaired:
+        print(f"已修复 repaired: {line.split('；')[0]}（由保存的正文重建）", file=sys.stderr)
     for doc_id in report.not_found:
         print(f"{doc_id}: 未找到 not in the index", file=sys.stderr)
     summary = (f"indexed {len(report.indexed)}, replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, "

@@ -8,6 +8,7 @@ index generation and switched in atomically (see :mod:`index.store.folder`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from tqdm import tqdm
 
 from index.config import DEFAULT_MODEL_DIR, Config, Limits
 from index.encode.encoder import chunk_passage, finding_passage, get_embedder
-from index.errors import IndexMismatch
+from index.errors import IndexCorrupt, IndexMismatch
 from index.records import Chunk, Document
 from index.store import folder as store
 from index.store.folder_writer import FolderWriter
@@ -45,15 +46,58 @@ class IngestReport:
     not_found: list[str] = field(default_factory=list)
     written: bool = False
     counts: dict = field(default_factory=dict)
+    #: Damaged files of the previous generation rebuilt from its kept text (one Chinese line each).
+    repaired: list[str] = field(default_factory=list)
+    #: The generation ``CURRENT`` was restored to when it was missing or wrong (``gen-000002``).
+    recovered: str = ""
 
     @property
     def changed(self) -> bool:
         """True when the index content differs from before the run."""
-        return bool(self.indexed or self.replaced or self.removed)
+        return bool(self.indexed or self.replaced or self.removed or self.repaired)
 
 
 def _empty(config: Config) -> store.IndexData:
     return store.IndexData(config=config)
+
+
+def _previous(root: Path, config: Config | None, rebuild: bool, report: IngestReport) -> store.IndexData | None:
+    """The generation this run builds on, fully verified; damage is refused or rebuilt from the kept text.
+
+    A missing ``CURRENT`` is restored to the newest generation that verifies.
+    Damage to the manifest or ``documents.jsonl`` (the text itself) is refused
+    with one :class:`IndexCorrupt` line; damage to any other file (chunks,
+    vectors, keyword index) is repaired: the documents are kept and everything
+    else is rebuilt from them, as a clean build of the same notices would.
+    """
+    if rebuild:
+        return None
+    gen, recovered = store.live_generation(root)
+    if gen is None:
+        return None
+    if recovered:
+        store.restore_current(root, gen)
+        report.recovered = gen.name
+    damages = store.verify_generation(root, gen, full=True)
+    try:
+        if not damages:
+            return store.load(root, model=config.model if config else None)
+    except IndexMismatch as exc:
+        raise IndexMismatch(f"{exc} (or pass --rebuild to start a new index from the given files)") from exc
+    except IndexCorrupt as exc:  # an older index without checksums: found while parsing
+        damages = exc.damages
+    if any(_damaged_name(gen, d) in store.TEXT_FILES for d in damages):
+        raise IndexCorrupt(f"{store.corrupt_from(damages)}；导入已拒绝，索引未改动", damages)
+    prev = store.load_documents(root, gen, model=config.model if config else None)
+    report.repaired = [d.line() for d in damages]
+    return prev
+
+
+def _damaged_name(gen: Path, damage: store.Damage) -> str:
+    try:
+        return damage.path.relative_to(gen).parts[0]
+    except ValueError:
+        return damage.path.name
 
 
 def ingest(
@@ -66,6 +110,7 @@ def ingest(
     on_item: Callable[[str, str, str], None] | None = None,
     limits: Limits | None = None,
     target: IndexWriter | None = None,
+    keep_existing: bool = False,
 ) -> IngestReport:
     """Ingest ``paths`` into the index at ``root``; remove the ``remove`` doc ids.
 
@@ -90,7 +135,8 @@ def ingest(
 
     writer: IndexWriter = target if target is not None else FolderWriter(root)
     with writer.lock():
-        prev = writer.previous(config, rebuild)
+        # the folder: the live generation verified, damage refused or rebuilt, a lost CURRENT recovered
+        prev = writer.previous(config, rebuild) if target is not None else _previous(root, config, rebuild, report)
         cfg = prev.config if prev else (config or Config.from_env())
         docs: dict[str, Document] = dict(prev.documents) if prev else {}
         by_hash = {d.content_hash: d.doc_id for d in docs.values()}
@@ -106,6 +152,8 @@ def ingest(
                     reject(outcome.source, outcome.reason)
                     continue
                 doc, doc_chunks, source = outcome
+                if keep_existing:
+                    doc, doc_chunks = _keep_existing(doc, doc_chunks, source, docs, by_hash, notify)
                 _place_document(doc, doc_chunks, source, docs, by_hash, fresh, prechunked, report, notify)
         for doc_id in remove:
             if docs.pop(doc_id, None) is not None:
@@ -120,7 +168,8 @@ def ingest(
             if only_fresh:  # only new and changed documents are chunked and embedded (none: no model load)
                 part = {d: docs[d] for d in docs if d in fresh}
                 return _assemble(part, fresh, None, cfg, progress) if fresh else None
-            return _assemble(docs, fresh, prev, cfg, progress, prechunked)
+            # a repaired generation keeps only its documents: every chunk and vector is rebuilt from their text
+            return _assemble(docs, fresh, None if report.repaired else prev, cfg, progress, prechunked)
 
         report.counts = writer.write(WriteBatch(documents=docs, fresh=fresh, removed=list(report.removed), config=cfg,
                                                 rebuild=rebuild, assemble=assemble))
@@ -179,6 +228,21 @@ def _prepare_and_chunk(raw: RawDocument, cfg: Config, limits: Limits) -> tuple[D
     for chunk in chunks:
         split_sentences(chunk.text)  # the sentences are split again at embedding; here for the budget
     return doc, chunks, raw.source
+
+
+def _keep_existing(doc: Document, doc_chunks: list[Chunk], source: str, docs: dict[str, Document],
+                   by_hash: dict[str, str], notify: Callable[[str, str, str], None]) -> tuple[Document, list[Chunk]]:
+    """``doc`` under a new id when its id is taken by other content (and the content is not indexed already)."""
+    old = docs.get(doc.doc_id)
+    if old is None or old.content_hash == doc.content_hash or doc.content_hash in by_hash:
+        return doc, doc_chunks
+    number = 2
+    while f"{doc.doc_id}-{number}" in docs:
+        number += 1
+    new_id = f"{doc.doc_id}-{number}"
+    notify(source, "renamed", f"{doc.doc_id} → {new_id}")
+    return (dataclasses.replace(doc, doc_id=new_id),
+            [dataclasses.replace(chunk, doc_id=new_id) for chunk in doc_chunks])
 
 
 def _place_document(doc: Document, doc_chunks: list[Chunk], source: str, docs: dict[str, Document],

@@ -91,7 +91,7 @@ def test_crash_mid_write_keeps_previous_index(small_corpus: Path, tmp_path: Path
     def crash(*_args, **_kwargs):
         raise KeyboardInterrupt  # what Ctrl-C does half-way through writing
 
-    monkeypatch.setattr(store, "_fsync_tree", crash)
+    monkeypatch.setattr(store, "_seal_rest", crash)
     extra = tmp_path / "more"
     extra.mkdir()
     row = _real_notices(1, "feedback")[0]

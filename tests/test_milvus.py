@@ -143,8 +143,7 @@ def test_filters_return_the_same_documents(searcher, milvus_searcher: MilvusSear
 
 @pytest.mark.parametrize("filters", [
     Filters(kinds=("no-such-kind",)), Filters(kinds=('feedback" or kind != "',)), Filters(org="%"),
-    Filters(org='" or doc_id != "'), Filters(org="_"), Filters(org="\\"), Filters(date_from="not a date"),
-    Filters(date_to="2020/12"),
+    Filters(org='" or doc_id != "'), Filters(org="_"), Filters(org="\\"),
 ], ids=repr)
 def test_unknown_or_hostile_filter_values_give_nothing(milvus_searcher: MilvusSearcher, filters: Filters) -> None:
     assert milvus_searcher.search("巡察整改", top=10, filters=filters) == []
@@ -158,7 +157,10 @@ def test_filter_expressions_escape_values() -> None:
         '(org like "%100\\\\%\\\\_x%" or unit like "%100\\\\%\\\\_x%" or title like "%100\\\\%\\\\_x%")')
     assert filter_expression(Filters(date_from="2020", date_to="2021-06")) == (
         "date > 0 and date >= 20200000 and date <= 20210699")
-    assert filter_expression(Filters(date_from="2020-13-99x")) is None
+    unchecked = object.__new__(Filters)  # a malformed date is refused by Filters (test_filters_strict.py) ...
+    for name, value in (("kinds", ()), ("org", ""), ("date_from", "2020-13-99x"), ("date_to", "")):
+        object.__setattr__(unchecked, name, value)
+    assert filter_expression(unchecked) is None  # ... and the expression still fails closed
 
 
 def test_compare_related_themes_run_on_milvus(exported: str, shared_index: Path) -> None:

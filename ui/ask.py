@@ -12,6 +12,7 @@ from index.retrieve.searcher import Hit
 
 from . import export, filters, highlight, state
 from .notice import open_notice
+from .safe import plain
 
 KEY_QUESTION = "question"
 KEY_EXAMPLE = "example"
@@ -63,13 +64,13 @@ def render(ctx: state.Context) -> None:
         answer, hits = run_query(engine.key, engine.generation, question,
                                  f.kinds, f.org, f.date_from, f.date_to, ctx.top)
     except BadQuery as exc:
-        st.warning(f"无法检索这个问题：{exc}")
+        st.warning(plain(f"无法检索这个问题：{exc}"))
         return
     except IndexError_ as exc:
-        st.error(f"检索出错：{exc}")
+        st.error(plain(f"检索出错：{exc}"))
         return
     except RuntimeError as exc:  # the embedding model could not be loaded (raised by the engine's warm-up)
-        st.error(f"语言模型无法加载：{exc}")
+        st.error(plain(f"语言模型无法加载：{exc}"))
         return
     if not hits and not answer.citations:
         st.info(filters.empty_message(f))
@@ -154,7 +155,7 @@ def _show_generated(question: str, answer: Answer) -> None:
             with st.spinner("正在生成…"):
                 generated = generate(question, answer, config)
             if generated.error:
-                st.warning(f"生成失败：{generated.error}")
+                st.warning(plain(f"生成失败：{generated.error}"))
             else:
                 st.text(generated.text)  # plain text: nothing the model writes is rendered as HTML
 

@@ -23,6 +23,7 @@ from index.records import Document
 from . import export, highlight, state
 from .links import related_href
 from .notice import open_notice
+from .safe import plain
 
 KEY_A = "cmp_a"
 KEY_B = "cmp_b"
@@ -227,7 +228,7 @@ def render(ctx: state.Context) -> None:
         return
     st.html(CSS)
     for warning in _apply_link(docs):
-        st.warning(warning)
+        st.warning(plain(warning))
     doc_a, doc_b = _pickers(docs, engine.searcher.data)
     st.button("交换 A / B", on_click=_swap, icon=":material/swap_horiz:", key="cmp_swap")
     unit, threshold = _settings()
@@ -235,7 +236,7 @@ def render(ctx: state.Context) -> None:
     try:
         result = run_compare(engine.key, engine.generation, doc_a, doc_b, unit, threshold)
     except IndexError_ as exc:
-        st.warning(f"无法对比：{exc}")
+        st.warning(plain(f"无法对比：{exc}"))
         return
     _summary(result)
     _pairs(result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from index.filters import KIND_NAMES, KINDS, Filters
+from index.filters import KIND_NAMES, KINDS, Filters, strip_control
 
 from . import state
 
@@ -53,7 +53,7 @@ def sidebar(engine: state.Engine) -> tuple[Filters, int]:
         bar.caption(f"所有带日期的通报都在 {next(iter(counts.years))} 年。")
     else:
         bar.caption("索引中的通报没有日期信息，无法按年份筛选。")
-    filters = Filters(kinds=tuple(chosen), org=(org or "").strip(), date_from=date_from, date_to=date_to)
+    filters = Filters(kinds=tuple(chosen), org=strip_control(org or "").strip(), date_from=date_from, date_to=date_to)
     if filters.active:
         bar.button("清除筛选", on_click=_reset, args=(year_range,), width="stretch")
     top = bar.slider("显示段落数", 5, 50, value=10, step=5, key=KEY_TOP)

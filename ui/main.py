@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from . import filters, highlight, state, views
+from .safe import plain
 
 TITLE = "巡察通报检索"
 
@@ -27,7 +28,10 @@ def run() -> None:
 
     view = views.navigation(has_index=engine is not None)
     if engine is None:
-        (st.info if problem.startswith("还没有索引") else st.error)(problem)
+        if problem.startswith("还没有索引"):  # our own Markdown (the ingest command in backticks)
+            st.info(problem)
+        else:  # quotes file names and messages: shown as typed
+            st.error(plain(problem))
         if view.needs_index:
             return
     view.render(ctx)

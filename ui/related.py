@@ -19,6 +19,7 @@ from index.filters import KIND_NAMES, Filters
 from . import export, filters, highlight, state
 from .compare import open_compare, shared_wording
 from .notice import open_notice
+from .safe import plain
 
 KEY_QUERY = "rel_query"
 KEY_LINK = "_rel_link_done"
@@ -80,13 +81,13 @@ def render(ctx: state.Context) -> None:
         query, entries = run_related(engine.key, engine.generation, text, f.kinds, f.org,
                                      f.date_from, f.date_to, ctx.top)
     except BadQuery as exc:
-        st.warning(f"无法查找：{exc}")
+        st.warning(plain(f"无法查找：{exc}"))
         return
     except IndexError_ as exc:
-        st.warning(f"找不到要参照的通报或问题：{exc}")
+        st.warning(plain(f"找不到要参照的通报或问题：{exc}"))
         return
     except RuntimeError as exc:  # the embedding model could not be loaded (raised by the engine's warm-up)
-        st.error(f"语言模型无法加载：{exc}")
+        st.error(plain(f"语言模型无法加载：{exc}"))
         return
     _show_query(engine, query)
     if not entries:

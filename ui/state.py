@@ -188,10 +188,10 @@ def open_engine(root: Path) -> tuple[Engine | None, str]:
     uri = milvus_uri()
     if uri is not None:
         return _open_milvus_engine(uri)
-    gen = generation(root)
-    if gen is None:
-        return None, missing_message(root)
     try:
+        gen = generation(root)  # a missing CURRENT is recovered; damage or an OS error is one message
+        if gen is None:
+            return None, missing_message(root)
         engine = load_engine(str(Path(root).resolve()), gen)
         if engine.warm.is_set() and engine.warm_error:
             raise engine.warm_error[0]

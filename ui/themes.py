@@ -18,6 +18,7 @@ from index.errors import IndexError_
 
 from . import export, highlight, state
 from .links import notice_href, related_href
+from .safe import plain
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,7 +60,7 @@ def render(ctx: state.Context) -> None:
         st.info("索引中的通报没有列出问题（只有进驻公告等），无法归纳共性问题。请导入巡察反馈或整改通报。")
         return
     except IndexError_ as exc:
-        st.error(f"无法归纳共性问题：{exc}")
+        st.error(plain(f"无法归纳共性问题：{exc}"))
         return
     if not groups:
         st.info(f"没有在 {min_notices} 篇以上通报中都出现的问题。可以试试：\n"

@@ -11,9 +11,10 @@ from typing import Protocol
 
 import streamlit as st
 
-from index.errors import IndexError_
+from index.errors import IndexError_, os_reason
 
 from . import state
+from .safe import plain
 
 #: Extensions the ingest reads (ingest.load.SUPPORTED_EXTENSIONS, without dots).
 ACCEPTED = ("txt", "md", "html", "htm", "pdf", "docx", "jsonl")
@@ -53,7 +54,10 @@ STATUS_NAMES = {
     "duplicate": "重复",
     "rejected": "拒绝",
     "removed": "已删除",
+    "renamed": "另存为新通报",
 }
+#: Longest file name written (bytes of UTF-8; file systems allow 255): longer names are shortened.
+MAX_NAME_BYTES = 180
 _UNSAFE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]+")
 
 
@@ -85,7 +89,9 @@ def safe_name(name: str, taken: set[str]) -> str:
     by the loader).
     """
     base = _UNSAFE.sub("_", Path(name.replace("\\", "/")).name).lstrip(". ").strip() or "upload"
-    stem, suffix = Path(base).stem or "upload", Path(base).suffix.lower()
+    stem, suffix = Path(base).stem or "upload", Path(base).suffix.lower()[:12]
+    while len(stem.encode("utf-8")) > MAX_NAME_BYTES:  # a 300-character name: keep its beginning
+        stem = stem[:-1]
     candidate, number = f"{stem}{suffix}", 1
     while candidate in taken:
         number += 1
@@ -100,6 +106,10 @@ def detail_text(status: str, detail: str) -> str:
         return f"与已有通报 {detail} 内容相同，未重复索引"
     if status in ("indexed", "replaced", "unchanged"):
         return f"编号 {detail}"
+    if status == "renamed":
+        old, _, new = detail.partition(" → ")
+        return (f"索引中已有编号 {old} 的通报且内容不同，未替换它，另存为新通报 编号 {new}"
+                "（如要替换，请先删除原通报再上传）")
     return detail
 
 
@@ -122,13 +132,20 @@ def ingest_files(files: Sequence[Uploaded], root: Path) -> UploadResult:
         folder = Path(tmp)
         taken: set[str] = set()
         paths: list[Path] = []
+        shortened: dict[str, str] = {}  # written name → the uploaded (too long) name
         for item in files:
             name = safe_name(item.name, taken)
             if item.size > MAX_MB * 1024 * 1024:
                 result.rows.append({"文件": item.name, "结果": "拒绝", "说明": f"超过 {MAX_MB} MB"})
                 continue
             path = folder / name
-            path.write_bytes(item.getvalue())
+            try:
+                path.write_bytes(item.getvalue())
+            except OSError as exc:  # this file only: the rest of the batch is still indexed
+                result.rows.append({"文件": item.name, "结果": "拒绝", "说明": f"无法保存：{os_reason(exc)}"})
+                continue
+            if len(name) < len(Path(item.name).name) - 8:  # shortened, not just a character replaced
+                shortened[name] = item.name
             paths.append(path)
         if not paths:
             result.summary = "没有可导入的文件。"
@@ -137,19 +154,34 @@ def ingest_files(files: Sequence[Uploaded], root: Path) -> UploadResult:
         bar = st.progress(0.0, text="正在解析文件…")
         done = 0
 
+        renamed: dict[str, str] = {}  # source → "ID → ID-2" (the next call reports it indexed)
+
         def on_item(source: str, status: str, detail: str) -> None:
             nonlocal done
+            if status == "renamed":
+                renamed[source] = detail
+                return
             done += 1
             shown = source.replace(str(folder) + "/", "")
-            result.rows.append({"文件": shown, "结果": STATUS_NAMES.get(status, status),
-                                "说明": detail_text(status, detail)})
+            if source in renamed and status == "indexed":
+                status, detail = "renamed", renamed.pop(source)
+            explained = detail_text(status, detail)
+            written = shown.split(":", 1)[0]
+            if written in shortened:
+                explained += f"（文件名过长，已缩短为 {shown}）"
+                shown = shortened[written]
+            result.rows.append({"文件": shown, "结果": STATUS_NAMES.get(status, status), "说明": explained})
             bar.progress(min(done / total, 1.0), text=f"已解析 {done}/{total}：{shown}")
 
         try:
             with st.spinner("正在计算向量并写入索引（文件多时需要几分钟）…"):
-                report = ingest(paths, root, progress=False, on_item=on_item, target=state.milvus_target())
+                report = ingest(paths, root, progress=False, on_item=on_item, target=state.milvus_target(),
+                                keep_existing=True)
         except IndexError_ as exc:
             result.error = f"导入失败：{exc}"
+            return result
+        except OSError as exc:
+            result.error = f"导入失败：{os_reason(exc)}"
             return result
         except Exception as exc:  # model or disk trouble: one clear line, never a traceback
             result.error = f"导入失败：{type(exc).__name__}: {exc}"
@@ -210,7 +242,7 @@ def _removal(ctx: state.Context) -> None:
     st.subheader("从索引中删除通报")
     done = st.session_state.pop(KEY_REMOVE_RESULT, "")
     if done:
-        (st.error if done.startswith("删除失败") else st.success)(done)
+        (st.error if done.startswith("删除失败") else st.success)(plain(done))
     if not docs:
         st.caption("索引中没有通报。")
         return
@@ -229,8 +261,8 @@ def _removal(ctx: state.Context) -> None:
             st.session_state[KEY_REMOVE_PENDING] = doc_id
             st.rerun()
         return
-    st.warning(f"确定要从索引中删除《{docs[doc_id].title or doc_id}》（编号 {doc_id}）吗？"
-               "删除后检索、对比和共性问题中都不再包含它。")
+    st.warning(plain(f"确定要从索引中删除《{docs[doc_id].title or doc_id}》（编号 {doc_id}）吗？"
+                     "删除后检索、对比和共性问题中都不再包含它。"))
     left, right = st.columns(2)
     if left.button("确认删除", key="remove_confirm", type="primary", icon=":material/delete_forever:"):
         st.session_state[KEY_REMOVE_RESULT] = remove_notice(ctx.root, doc_id)
@@ -247,9 +279,9 @@ def _show(result: UploadResult | None) -> None:
     if result is None:
         return
     if result.error:
-        st.error(result.error)
+        st.error(plain(result.error))
     elif result.summary:
-        st.success(result.summary)
+        st.success(plain(result.summary))
     if result.rows:
         import pandas as pd  # here, not at import: the first page load does not need it
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.cli.common import add_filter_args, add_index_arg, dump, filters_from
-from index.errors import IndexError_, error_line
+from index.errors import IndexError_, error_line, store_io_error
 
 if TYPE_CHECKING:
     from index.answer.reader import Answer
@@ -263,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .milvus_export import register as register_export
 
     register_export(sub)
+    from index.store.integrity import register as register_check
+
+    register_check(sub)
     return parser
 
 
@@ -276,6 +279,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--top must be a positive number of results, got {args.top}")
     if getattr(args, "per_doc", 0) < 0:
         parser.error(f"--per-doc must be a positive number of passages (or 0 for no cap), got {args.per_doc}")
+    if getattr(args, "date_from", None) is not None:
+        from index.filters import BadFilter
+
+        try:
+            filters_from(args)
+        except BadFilter as exc:  # the same usage error on both backends
+            parser.error(str(exc))
     if getattr(args, "query", None) is not None:
         args.query = _query_text(args.query)
     if getattr(args, "queries", None) is not None and not args.queries.is_file():
@@ -288,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file the command reads or writes: full disk, permissions, name too long
+        print(error_line(store_io_error(exc, "读写")), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

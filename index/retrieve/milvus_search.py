@@ -32,6 +32,7 @@ from index.store.milvus import (
     MilvusStore,
     filter_expression,
     hex_tokens,
+    milvus_errors,
     userdict_file,
 )
 from index.text.tokenize import tokenize
@@ -73,6 +74,7 @@ class MilvusSearcher(Searcher):
         data = self.milvus.load_data(model=model)
         return data, TokenStats(data.keyword_tokens)
 
+    @milvus_errors
     def rank_chunks(self, query: str, filters: Filters | None = None,
                     vector: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Fused (chunk id, score) pairs, best first, ranked by Milvus ``hybrid_search``."""
@@ -118,6 +120,7 @@ class MilvusSearcher(Searcher):
         self.timings = Timings(embed=(t1 - t0) * 1e3, vector=(t2 - t1) * 1e3, extra={"milvus": (t2 - t1) * 1e3})
         return ranked
 
+    @milvus_errors
     def chunk_rankings(self, query: str, filters: Filters | None,
                        vector: np.ndarray | None) -> tuple[list[int], list[int]]:
         """Keyword and vector chunk rankings apart (chunk ids, best first, ``depth`` deep each).

@@ -47,7 +47,7 @@ import numpy as np
 
 from index.config import Config
 from index.errors import IndexError_, IndexLocked, IndexMismatch, IndexMissing
-from index.filters import Filters
+from index.filters import Filters, check_text
 from index.records import Chunk, Document
 from index.store import folder as store
 from index.store.protocols import WriteBatch
@@ -117,6 +117,24 @@ def client(uri: str, token: str | None = None):  # -> pymilvus.MilvusClient
         return made
 
 
+def milvus_errors(method):
+    """Decorator: an error raised by pymilvus (a bad expression, a lost server) becomes a MilvusUnavailable."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapped(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except IndexError_:
+            raise
+        except Exception as exc:
+            if not type(exc).__module__.startswith(("pymilvus", "grpc", "milvus")):
+                raise
+            raise MilvusUnavailable(f"Milvus 查询失败：{_short(exc)}") from exc
+
+    return wrapped
+
+
 def close_clients() -> None:
     """Close every shared client (tests and benchmarks release Lite files this way)."""
     with _CLIENTS_LOCK:
@@ -172,6 +190,7 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+
 def quote_like_substring(value: str) -> str:
     """A ``like`` pattern literal matching ``value`` anywhere, its ``%`` / ``_`` / ``\\`` taken literally."""
     literal = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -186,6 +205,11 @@ def filter_expression(filters: Filters | None) -> str | None:
     """
     if filters is None or not filters.active:
         return ""
+    # control characters (newline, CR, NUL ...) break Milvus's expression parser: the filters' usage error
+    # (Filters refuses them already; checked again because this text goes into an expression)
+    check_text(filters.org, "--org")
+    for kind in filters.kinds:
+        check_text(kind, "--kind")
     parts: list[str] = []
     if filters.kinds:
         parts.append(f"kind in [{', '.join(quote(k) for k in filters.kinds)}]")
