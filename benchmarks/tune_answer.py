@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/tune_answer.py --index DIR [--folds 5] [--grid] [--write]
 
-Questions: every development file (``eval/questions*.jsonl`` of the bundled corpus, or ``SHARED_DIR``'s)
+Questions: every development file (``eval/questions*.jsonl`` where tests/shared_data.py points)
 plus ``tests/data/unanswerable.jsonl``; multi-notice questions are left to ``tune_notice_list.py``.
 Folds are grouped by notice: all questions about one notice (the seed's 39 included) are in the same
 fold, so a figure never comes from a notice the scorer was fitted on.  Unanswerable questions form one

@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .milvus_export import register as register_export
 
     register_export(sub)
-    from index.store.integrity import register as register_check
+    from index.cli.check import register as register_check
 
     register_check(sub)
     return parser

@@ -9,9 +9,6 @@ counts (documents, chunks, findings, sentences) and that they agree.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,36 +146,3 @@ def check_milvus(uri: str) -> CheckReport:
         report.damages.append(Damage(Path(f"{milvus.prefix}_chunks"),
                                      f"{where} {len(orphans)} 个通报编号只有段落没有通报（如 {orphans[0]!r}）", remedy))
     return report
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``check`` command to ``python -m index``."""
-    from index.cli.main import add_index_arg
-
-    p = sub.add_parser("check", help="verify every file of the index (checksums, vectors, counts)")
-    add_index_arg(p)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_check)
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """Print one line per damaged file (exit 1) or that the index is healthy (exit 0)."""
-    from index.retrieve.backend import milvus_uri_of
-
-    uri = milvus_uri_of(args)
-    report = check_milvus(uri) if uri is not None else check_index(args.index)
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False))
-        return 0 if report.ok else 1
-    for note in report.notes:
-        print(f"注意：{note}", file=sys.stderr)
-    for damage in report.damages:
-        print(f"损坏：{damage.line()}")
-    if report.ok:
-        counts = report.counts
-        print(f"索引完好：{report.root}（{report.generation}）{counts.get('documents', 0)} 篇通报，"
-              f"{counts.get('chunks', 0)} 个段落，{counts.get('findings', 0)} 个问题，"
-              f"{counts.get('sentences', 0)} 个句子向量")
-        return 0
-    print(f"共 {len(report.damages)} 处损坏", file=sys.stderr)
-    return 1
