@@ -8,6 +8,7 @@ index generation and switched in atomically (see :mod:`index.store`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +28,10 @@ from index.sentences import split_sentences
 from index.tokenize import write_userdict
 from ingest.raw import RawDocument
 
+from . import ocr
 from .chunk import chunk_document
 from .load import LoadError, iter_files, load_file
+from .ocr import prune_page_images
 from .prepare import BudgetExceeded, PrepareError, prepare, time_budget
 from .structure import Structure
 
@@ -112,12 +115,14 @@ def ingest(
             if isinstance(item, LoadError):
                 reject(item.source, item.reason)
                 continue
-            for outcome in _read_file(item.path, item.doc_id, item.shown, cfg, limits):
-                if isinstance(outcome, LoadError):
-                    reject(outcome.source, outcome.reason)
-                    continue
-                doc, doc_chunks, source = outcome
-                _place_document(doc, doc_chunks, source, docs, by_hash, fresh, prechunked, report, notify)
+            with _ocr_progress(progress, item.shown):
+                for outcome in _read_file(item.path, item.doc_id, item.shown, cfg, limits,
+                                          pages_root=root if target is None else None):
+                    if isinstance(outcome, LoadError):
+                        reject(outcome.source, outcome.reason)
+                        continue
+                    doc, doc_chunks, source = outcome
+                    _place_document(doc, doc_chunks, source, docs, by_hash, fresh, prechunked, report, notify)
         for doc_id in remove:
             if docs.pop(doc_id, None) is not None:
                 report.removed.append(doc_id)
@@ -134,19 +139,28 @@ def ingest(
             return report
         data = _assemble(docs, fresh, prev, cfg, progress, prechunked)
         store.write_generation(root, data, extra_writers=[keyword_writer(data)])
+        prune_page_images(root, {d.content_hash for d in data.documents.values()})
         report.written = True
         report.counts = {"documents": len(data.documents), "chunks": len(data.chunks),
                          "findings": len(data.finding_keys)}
     return report
 
 
-def _read_file(path: Path, doc_id: str, shown: str, cfg: Config,
-               limits: Limits) -> Iterator[tuple[Document, list[Chunk], str] | LoadError]:
+def _ocr_progress(progress: bool, shown: str):  # -> contextlib.AbstractContextManager
+    """A progress bar for the OCR of a long scan (CLI), unless a caller (the upload page) set its own hook."""
+    if not progress or ocr.progress_hook() is not None:
+        return contextlib.nullcontext()
+    return ocr.reporting(ocr.tqdm_hook(shown))
+
+
+def _read_file(path: Path, doc_id: str, shown: str, cfg: Config, limits: Limits,
+               pages_root: Path | None = None) -> Iterator[tuple[Document, list[Chunk], str] | LoadError]:
     """Load, clean, parse and chunk the documents of one file, each within the time budget.
 
     Yields ``(document, chunks, source)`` or a :class:`LoadError`; never
     raises for anything one file can cause (exceptions, a runaway step,
-    running out of memory).
+    running out of memory).  The page images of an OCR'd document are kept
+    under ``pages_root`` (see :func:`ingest.ocr.save_page_images`).
     """
     reader = load_file(path, limits, doc_id=doc_id, shown=shown)
     source = shown
@@ -163,6 +177,8 @@ def _read_file(path: Path, doc_id: str, shown: str, cfg: Config,
                 else:
                     source = item.source
                     outcome = _prepare_and_chunk(item, cfg, limits)
+                    if pages_root is not None and item.page_images:
+                        ocr.save_page_images(pages_root, outcome[0].content_hash, item.page_images)
         except BudgetExceeded:
             if reading:  # the file's reader was interrupted: it cannot go on
                 rest = " (the rest of the file is not read)" if source != shown else ""
