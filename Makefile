@@ -12,7 +12,8 @@ STAMPS := data/.stamps
 MODEL_STAMP := $(STAMPS)/model
 INDEX_STAMP := $(INDEX)/.ingested-corpus
 CORPUS_FILES := $(shell find corpus -type f 2>/dev/null)
-INGEST_CODE := $(wildcard ingest/*.py index/store.py index/keyword.py index/tokenize.py index/records.py index/config.py index/repair.py index/sentences.py index/encoder.py index/onnx_encoder.py index/problem.py)
+# Everything ingest reads: its own code and the index layers below retrieval (text, encode, store) + basics.
+INGEST_CODE := $(wildcard ingest/*.py index/*.py index/text/*.py index/encode/*.py index/store/*.py)
 
 .PHONY: setup model browser index run ask test test-fast lint bench clean
 
@@ -27,7 +28,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 
 model: $(MODEL_STAMP)
 
-$(MODEL_STAMP): $(STAMP) ingest/model_setup.py ingest/onnx_export.py index/onnx_encoder.py index/script_tokenizer.py
+$(MODEL_STAMP): $(STAMP) ingest/model_setup.py ingest/onnx_export.py index/encode/onnx_encoder.py index/encode/script_tokenizer.py
 	$(PY) -m ingest.model_setup
 	@mkdir -p $(STAMPS) && touch $@
 

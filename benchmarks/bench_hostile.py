@@ -88,7 +88,7 @@ def parse_only(folder: Path) -> dict:
 
 
 def _indexed(index: Path) -> set[str]:
-    from index import store
+    from index.store import folder as store
 
     try:
         return set(store.load(index, vectors=False).documents)

@@ -3,10 +3,10 @@
     python benchmarks/bench_milvus.py [--index DIR] [--milvus-uri FILE.db]
 
 Builds the shared-corpus index when ``--index`` is not given (or is empty),
-exports it with :func:`index.milvus_store.export` (vectors copied), then on the
+exports it with :func:`index.store.milvus.export` (vectors copied), then on the
 165 labelled questions (``questions.jsonl`` + ``questions_more.jsonl``) prints
 Recall@5, MRR@10, answer-hit@5, ask accuracy and multi Recall@10 for both
-backends (measures of :func:`index.evaluate.evaluate`), how many ``ask``
+backends (measures of :func:`index.answer.evaluate.evaluate`), how many ``ask``
 answers are identical (export-then-ask agreement), whether the filters return
 the same document sets, and search latency.
 """
@@ -25,14 +25,14 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
-from index import store  # noqa: E402
-from index.answer import Answerer  # noqa: E402
-from index.evaluate import evaluate, load_questions  # noqa: E402
+from index.analysis.related import related_documents  # noqa: E402
+from index.answer.evaluate import evaluate, load_questions  # noqa: E402
+from index.answer.reader import Answerer  # noqa: E402
 from index.filters import KINDS, Filters  # noqa: E402
-from index.milvus_search import MilvusSearcher  # noqa: E402
-from index.milvus_store import export  # noqa: E402
-from index.related import related_documents  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.retrieve.milvus_search import MilvusSearcher  # noqa: E402
+from index.retrieve.searcher import Searcher  # noqa: E402
+from index.store import folder as store  # noqa: E402
+from index.store.milvus import export  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 
 MEASURES = ("recall@5", "mrr@10", "answer_hit@5", "answer_accuracy", "multi_recall@10")

@@ -50,12 +50,12 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
-from index import store  # noqa: E402
-from index.answer import Answerer  # noqa: E402
-from index.encoder import chunk_passage, finding_passage  # noqa: E402
-from index.keyword import SETTINGS  # noqa: E402
-from index.search import Searcher  # noqa: E402
-from index.sentences import split_sentences  # noqa: E402
+from index.answer.reader import Answerer  # noqa: E402
+from index.encode.encoder import chunk_passage, finding_passage  # noqa: E402
+from index.retrieve.searcher import Searcher  # noqa: E402
+from index.store import folder as store  # noqa: E402
+from index.store.keyword import SETTINGS  # noqa: E402
+from index.text.sentences import split_sentences  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 
 
@@ -218,7 +218,7 @@ def texts_embedded(root: Path) -> int:
 
 def time_ingest(label: str, root: Path) -> None:
     """Ingest the shared corpus into ``root`` and print the figures."""
-    from index import encoder as embed
+    from index.encode import encoder as embed
 
     embed._embedder.cache_clear()  # the encoder loads inside the timed run
     t0 = time.perf_counter()
@@ -266,7 +266,7 @@ def measure(root: Path, repeat: int) -> None:
     """In a fresh process: open a (large) index, time searches, approximate-index recall, memory."""
     questions = [json.loads(line)["query"] for name in ("questions.jsonl", "questions_more.jsonl")
                  for line in (SHARED / "eval" / name).open(encoding="utf-8")]
-    from index.encoder import get_embedder
+    from index.encode.encoder import get_embedder
 
     t0 = time.perf_counter()
     searcher = Searcher(root)
@@ -327,7 +327,7 @@ def main() -> None:
             os.environ["NOTICE_ONNX"] = "0"
             time_ingest("sentence-transformers (NOTICE_ONNX=0)", Path(tmp) / "index-st")
             del os.environ["NOTICE_ONNX"]
-            from index import encoder as embed
+            from index.encode import encoder as embed
 
             embed._embedder.cache_clear()
         print(f"index on disk {folder_mb(root):.1f} MB")

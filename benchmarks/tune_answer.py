@@ -6,7 +6,7 @@ Questions: both dev files (``../shared/eval/questions.jsonl`` and
 ``questions_more.jsonl``: 165, of which 136 fact/paraphrase) plus the
 unanswerable questions of ``tests/data/unanswerable.jsonl``.  For each
 question the candidates and their features are computed once
-(:meth:`index.answer.Answerer.candidates`); then, per fold, a linear scorer
+(:meth:`index.answer.reader.Answerer.candidates`); then, per fold, a linear scorer
 over the features is fitted on the other folds (a listwise logistic loss:
 softmax over a question's sentences, the answer-holding ones as targets,
 L2-regularised, in numpy) and a not-found threshold on its score is chosen
@@ -19,7 +19,7 @@ on those folds; the held-out fold is answered with them.  The figures are
 
 out of fold, and in sample (fitted on everything).  The hand-set weights
 are printed beside them.  ``--write`` saves the scorer fitted on all
-questions to ``index/answer_weights.json`` (plain numbers, no pickle).
+questions to ``index/answer/answer_weights.json`` (plain numbers, no pickle).
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
-from index.answer import FEATURES, WEIGHTS, WEIGHTS_FILE, Answerer  # noqa: E402
-from index.evaluate import load_questions  # noqa: E402
-from index.repair import repair_text  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.answer.evaluate import load_questions  # noqa: E402
+from index.answer.reader import FEATURES, WEIGHTS, WEIGHTS_FILE, Answerer  # noqa: E402
+from index.retrieve.searcher import Searcher  # noqa: E402
+from index.text.repair import repair_text  # noqa: E402
 
 UNANSWERABLE = REPO / "tests" / "data" / "unanswerable.jsonl"
 L2 = 0.01
@@ -78,7 +78,7 @@ def collect(answerer: Answerer, questions: list[dict]) -> list[Item]:
 
 def cache_vectors(searcher: Searcher, path: Path, queries: list[str]) -> None:
     """Fill the searcher's query-vector cache from ``path`` (embedding and saving what is missing)."""
-    from index.query import clean_query
+    from index.text.query import clean_query
 
     saved = dict(np.load(path)) if path.is_file() else {}
     cleaned = [clean_query(q) for q in queries]
@@ -88,7 +88,7 @@ def cache_vectors(searcher: Searcher, path: Path, queries: list[str]) -> None:
             saved[c] = v
         np.savez(path, **saved)
     searcher._query_vectors = {c: saved[c] for c in cleaned}
-    import index.search as search_module
+    import index.retrieve.searcher as search_module
 
     search_module.QUERY_CACHE_SIZE = len(cleaned) + 1
 

@@ -19,10 +19,10 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
-from index.encoder import keyword_text  # noqa: E402
-from index.evaluate import evaluate, load_questions  # noqa: E402
-from index.keyword import KeywordIndex  # noqa: E402
-from index.search import Fusion, Searcher  # noqa: E402
+from index.answer.evaluate import evaluate, load_questions  # noqa: E402
+from index.encode.encoder import keyword_text  # noqa: E402
+from index.retrieve.searcher import Fusion, Searcher  # noqa: E402
+from index.store.keyword import KeywordIndex  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Choose ``index.answer.EVIDENCE_RATIO`` (the 哪些单位/哪些巡察… list answer) by k-fold cross-validation.
+"""Choose ``index.answer.reader.EVIDENCE_RATIO`` (the 哪些单位/哪些巡察… list answer) by k-fold cross-validation.
 
     .venv/bin/python benchmarks/tune_notice_list.py --index DIR [--folds 5] [--seed 0]
 
@@ -24,11 +24,11 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
-from index.answer import Answerer  # noqa: E402
-from index.answer_type import asked_types  # noqa: E402
-from index.evaluate import load_questions  # noqa: E402
-from index.query import clean_query  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.answer.answer_type import asked_types  # noqa: E402
+from index.answer.evaluate import load_questions  # noqa: E402
+from index.answer.reader import Answerer  # noqa: E402
+from index.retrieve.searcher import Searcher  # noqa: E402
+from index.text.query import clean_query  # noqa: E402
 
 FILES = ("questions.jsonl", "questions_more.jsonl")
 BETA = 2.0

@@ -1,9 +1,9 @@
-"""Choose the document fusion of ``index.related`` and its ``CUT_RATIO`` by k-fold cross-validation.
+"""Choose the document fusion of ``index.analysis.related`` and its ``CUT_RATIO`` by k-fold cross-validation.
 
     .venv/bin/python benchmarks/tune_related_cut.py --index /tmp/i8-index
 
 For each multi question of both dev files the three document rankings of
-:func:`index.related.document_rankings` (keyword, passage vectors, findings)
+:func:`index.analysis.related.document_rankings` (keyword, passage vectors, findings)
 are computed once.  Per fold, on the other folds:
 
 1. the fusion (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K`` from a
@@ -32,9 +32,9 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
-from index import related as rel  # noqa: E402
-from index.evaluate import load_questions  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.analysis import related as rel  # noqa: E402
+from index.answer.evaluate import load_questions  # noqa: E402
+from index.retrieve.searcher import Searcher  # noqa: E402
 
 FILES = ("questions.jsonl", "questions_more.jsonl")
 #: F-beta with beta 2: missing a notice on the topic costs more than listing an extra one.

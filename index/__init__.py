@@ -1,7 +1,9 @@
-"""Index: the saved FAISS + keyword store and everything that searches it.
+"""Index: the saved FAISS + keyword store and everything that searches, answers and compares it.
 
-``store`` (folder layout, atomic generations, manifest) → ``tokenize`` and
-``keyword`` (bm25s over jieba words + Han bigrams) and ``dense`` (FAISS) →
-``search`` (hybrid fusion, filters) → ``answer`` (extractive answers) →
-``compare`` / ``related`` / ``themes`` (finding-level analysis).
+The sub-packages, in the order data flows (each imports only those before it):
+``text`` (repair, query cleaning, sentences, words) → ``encode`` (embedding model) →
+``store`` (folder store: generations, FAISS, BM25; the Milvus store) → ``retrieve``
+(filters, hybrid search, fusion, opening a backend) → ``answer`` (extractive answers,
+evaluation) and ``analysis`` (findings, compare, related, themes) → ``cli``.
+Beside them here: ``config``, ``errors``, ``records`` (the stored data types), ``filters``.
 """

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                               help=f"most numbered headings per document (default {defaults.max_headings:,})")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
                         help="where passages are embedded (default auto: cuda, fp16, when an NVIDIA GPU exists)")
-    from index.backend import add_backend_args
+    from index.retrieve.backend import add_backend_args
 
     add_backend_args(parser)
     args = parser.parse_args(argv)
@@ -108,13 +108,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _milvus_target(args: argparse.Namespace):  # -> MilvusTarget | None
-    """Where to write when ``--backend milvus`` (see :mod:`index.backend`); None for the folder."""
-    from index.backend import milvus_uri_of
+    """Where to write when ``--backend milvus`` (see :mod:`index.retrieve.backend`); None for the folder."""
+    from index.retrieve.backend import milvus_uri_of
 
     uri = milvus_uri_of(args)
     if uri is None:
         return None
-    from index.milvus_store import MilvusTarget
+    from index.store.milvus import MilvusTarget
 
     return MilvusTarget(uri)
 

@@ -1,7 +1,7 @@
 """Clean a raw document: repair garbling, lift page boilerplate into metadata.
 
 :func:`clean` returns the text that is indexed (pinyin annotations stripped,
-Simplified script, half-width ASCII; see :mod:`index.repair`) and a dict of
+Simplified script, half-width ASCII; see :mod:`index.text.repair`) and a dict of
 what the page furniture said:
 
 * breadcrumb lines (``当前位置:首页 > …``, ``您现在的位置``, ``首页 > …``) are dropped;
@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from index.repair import (
+from index.text.repair import (
     damaged_spans,
     is_garbled,
     normalise_width,
@@ -293,7 +293,7 @@ def clean(raw: RawDocument) -> tuple[str, dict]:
     The dict holds ``repaired`` (pinyin or Traditional script was fixed),
     ``garbled`` (the raw text shows the pinyin garbling), ``lost_bytes_repaired``
     (lost-byte runs rebuilt), ``damaged_runs`` (lost-byte runs left as they
-    are, see :func:`index.repair.damaged_spans`), ``removed_lines``
+    are, see :func:`index.text.repair.damaged_spans`), ``removed_lines``
     and, when found, ``source_site`` ``editor`` ``author`` ``reviewer``
     ``keywords`` and ``published`` (ISO date).
     """

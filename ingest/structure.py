@@ -35,8 +35,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.problem import PROBLEM_CUE, states_problem
 from index.records import Finding, Section
+from index.text.problem import PROBLEM_CUE, states_problem
 
 # --------------------------------------------------------------------------
 # Numbering markers

@@ -40,7 +40,7 @@ def _no_model_in_fast_tier():
     if not FAST_TIER:
         yield
         return
-    from index.encoder import Embedder
+    from index.encode.encoder import Embedder
 
     original = Embedder.__init__
 
@@ -83,7 +83,7 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def searcher(shared_index: Path):
     """A Searcher over :func:`shared_index` (model loaded once)."""
-    from index.search import Searcher
+    from index.retrieve.searcher import Searcher
 
     return Searcher(shared_index)
 
@@ -99,6 +99,6 @@ def page_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 @pytest.fixture(scope="session")
 def page_documents(page_index: Path) -> dict:
     """The page index's documents, read with the library (no vectors)."""
-    from index import store
+    from index.store import folder as store
 
     return store.load(page_index, vectors=False).documents

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from shared_data import EVAL, QUESTIONS, QUESTIONS_MORE
 
-from index.answer import Answerer, mentions, question_places
-from index.answer_type import asked_types, find_spans
-from index.evaluate import evaluate, load_questions
-from index.related import related_documents
+from index.analysis.related import related_documents
+from index.answer.answer_type import asked_types, find_spans
+from index.answer.evaluate import evaluate, load_questions
+from index.answer.reader import Answerer, mentions, question_places
 
 REPO = Path(__file__).resolve().parent.parent
 MORE = QUESTIONS_MORE
@@ -254,8 +254,8 @@ def test_cli_ask_json_contract(shared_index: Path, tmp_path: Path) -> None:
 
 def test_no_short_answer_or_item_holds_a_lost_byte_run(searcher) -> None:
     """Over every dev question, what is shown as the short answer or a list item has no lost-byte run."""
-    from index.answer import Answerer
-    from index.repair import is_damaged
+    from index.answer.reader import Answerer
+    from index.text.repair import is_damaged
 
     answerer = Answerer(searcher)
     rows = [json.loads(line) for name in ("questions.jsonl", "questions_more.jsonl")

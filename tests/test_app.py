@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from index.config import DEFAULT_INDEX_DIR
 from index.filters import KIND_NAMES, KINDS, Filters
 from index.records import Document
-from index.search import Hit
+from index.retrieve.searcher import Hit
 from ui import export, highlight, notice, state, upload
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -314,7 +314,7 @@ def test_remove_a_notice_from_the_page_with_confirmation(
     """As ``python -m ingest --remove``: pick, ask, confirm; cancelling changes nothing."""
     import shutil
 
-    from index import store
+    from index.store import folder as store
 
     root = tmp_path / "index"
     shutil.copytree(page_index, root, ignore=shutil.ignore_patterns(".lock"))
@@ -402,7 +402,7 @@ def test_index_path_resolution() -> None:
 def test_a_model_that_fails_to_load_is_reported_not_raised(page_index: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The model loads in the background (Engine warm-up); if it fails, asking says so in Chinese."""
-    from index.encoder import Embedder
+    from index.encode.encoder import Embedder
 
     def broken(self: Embedder, texts: list[str]) -> None:
         raise RuntimeError("onnxruntime: model.onnx is truncated")

@@ -11,7 +11,7 @@ import pytest
 from shared_data import NOTICES, SEED
 
 from index.records import Chunk
-from index.repair import repair_text
+from index.text.repair import repair_text
 from ingest.chunk import CEILING, MIN_CHARS, chunk_document, pack_spans, sentence_spans
 from ingest.structure import Structure, parse_structure
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from shared_data import NOTICES, QUESTIONS, SEED, missing_message
 
-from index.repair import count_annotations, to_simplified
+from index.text.repair import count_annotations, to_simplified
 from ingest.clean import clean, is_breadcrumb, is_widget_line, parse_meta_line, repair
 from ingest.load import load_paths
 from ingest.raw import RawDocument
@@ -326,7 +326,7 @@ def test_lost_lead_byte_is_rebuilt_when_one_word_fits(cleaned: dict[str, tuple[s
 
 def test_unrepairable_runs_are_kept_and_counted(cleaned: dict[str, tuple[str, dict]]) -> None:
     """Ambiguous lost-byte runs stay in the text (nothing invented) and are counted."""
-    from index.repair import damaged_spans
+    from index.text.repair import damaged_spans
 
     text, meta = cleaned["seed"]
     assert "第一??圩印" in text  # 扣子 or 袍子 or …: ten readings, none chosen
@@ -342,7 +342,7 @@ def test_no_damage_reported_in_clean_notices(cleaned: dict[str, tuple[str, dict]
     """Real question marks (n0013 ``有没有故态复萌?``, n0281's title) are no damage."""
     damaged = {doc_id for doc_id, (_, meta) in cleaned.items() if meta["damaged_runs"]}
     assert damaged == {"n0011", "n0072", "n0157", "n0200", "seed"}
-    from index.repair import is_damaged
+    from index.text.repair import is_damaged
 
     assert not is_damaged("宿迁市委巡察工作该如何做?张爱军提出最新要求")
     assert is_damaged("汇报??委3个巡察组") and is_damaged("h委3个巡察组", garbled=True)

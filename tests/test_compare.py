@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import NOTICES, REPO
 
-from index.compare import FINDING_THRESHOLD, PASSAGE_THRESHOLD, compare
+from index.analysis.compare import FINDING_THRESHOLD, PASSAGE_THRESHOLD, compare
 from index.errors import NotFound
 
 #: Real announcements (kind announcement, no findings, no problem statements).

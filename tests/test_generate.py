@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from index.answer import Answerer
-from index.generate import LLMConfig, generate
+from index.answer.generate import LLMConfig, generate
+from index.answer.reader import Answerer
 
 QUESTION = "辽中区前六轮巡察移交线索办理后挽回经济损失多少?"
 REPLY = "挽回经济损失172.74万元[1]。"

@@ -20,8 +20,8 @@ import hostile_files as H
 import pytest
 from conftest import NOTICES, REPO, SEED
 
-from index import store
 from index.config import Config, Limits
+from index.store import folder as store
 from ingest.load import LoadError, iter_files
 from ingest.pipeline import _read_file, ingest
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import NOTICES, REPO, SEED
 
-from index import store
 from index.errors import IndexLocked, IndexMismatch
+from index.store import folder as store
 from ingest.pipeline import ingest
 
 DATA = Path(__file__).parent / "data"

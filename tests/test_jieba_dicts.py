@@ -1,4 +1,4 @@
-"""The fast dictionary loads (index/jieba_dicts.py) give exactly jieba's own tables."""
+"""The fast dictionary loads (index/text/jieba_dicts.py) give exactly jieba's own tables."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from conftest import REPO
 # In a fresh process (module state matters): jieba's tables through our loaders, summarised.
 PROBE = """
 import hashlib, json, sys
-from index.jieba_dicts import default_tokenizer, posseg
+from index.text.jieba_dicts import default_tokenizer, posseg
 dt = default_tokenizer()
 pseg = posseg()
 tags = pseg.dt.word_tag_tab

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import NOTICES, SEED
 
-from index import store
 from index.config import Config
-from index.search import Searcher
+from index.retrieve.searcher import Searcher
+from index.store import folder as store
 
 QUERIES = ["违规发放津贴补贴", "张家界市委宣传部整改工作领导小组的组长是谁", "巡察整改 意识形态工作责任制"]
 

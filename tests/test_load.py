@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from shared_data import NOTICES, SEED, missing_message
 
-from index import store
 from index.config import Config
-from index.repair import strip_pinyin
+from index.store import folder as store
+from index.text.repair import strip_pinyin
 from ingest import load as load_module
 from ingest.load import LoadError, decode_bytes, is_index_dir, load_paths
 from ingest.raw import RawDocument

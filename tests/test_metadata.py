@@ -227,7 +227,7 @@ def test_own_notice_title_line_is_preferred() -> None:
 
 
 def test_no_damaged_run_in_any_title_or_heading(raws: dict[str, RawDocument]) -> None:
-    from index.repair import is_damaged
+    from index.text.repair import is_damaged
     from ingest.prepare import prepare
 
     for doc_id in ("seed", "n0011", "n0072", "n0157", "n0200"):

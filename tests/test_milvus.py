@@ -1,7 +1,7 @@
 """The Milvus backend on Milvus Lite (a local file, no server): parity with the embedded folder index.
 
 Two Lite files per module (Lite holds one file lock per process, so every test
-shares one client per file through :func:`index.milvus_store.client`):
+shares one client per file through :func:`index.store.milvus.client`):
 
 * ``exported``: the session's shared-corpus index copied by ``python -m index
   export-milvus`` (777 chunks, vectors copied);
@@ -20,14 +20,15 @@ from pathlib import Path
 import pytest
 from conftest import NOTICES, QUESTIONS, SEED
 
-from index import milvus_store, store
-from index.__main__ import main as index_main
-from index.answer import Answerer
-from index.evaluate import evaluate, load_questions
+from index.answer.evaluate import evaluate, load_questions
+from index.answer.reader import Answerer
+from index.cli.main import main as index_main
 from index.filters import KINDS, Filters
-from index.milvus_search import MilvusSearcher
-from index.milvus_store import MilvusStore, MilvusTarget, filter_expression
-from index.search import Searcher
+from index.retrieve.milvus_search import MilvusSearcher
+from index.retrieve.searcher import Searcher
+from index.store import folder as store
+from index.store import milvus as milvus_store
+from index.store.milvus import MilvusStore, MilvusTarget, filter_expression
 from ingest.__main__ import main as ingest_main
 from ingest.pipeline import ingest
 
@@ -95,7 +96,7 @@ def test_search_and_ask_parity_on_eval_questions(searcher, milvus_searcher: Milv
 
 def test_which_notices_answer_on_milvus(searcher, milvus_searcher: MilvusSearcher) -> None:
     """哪些巡视巡察… lists notices with their evidence on Milvus too, mostly the same notices."""
-    from index.answer import Answerer
+    from index.answer.reader import Answerer
 
     question = "哪些巡视巡察指出了落实中央八项规定精神不到位的问题?"
     embedded = Answerer(searcher).ask(question)

@@ -13,8 +13,8 @@ from conftest import NOTICES, REPO, SEED
 from shared_data import EVAL, QUESTIONS
 
 from index.config import DEFAULT_MODEL_DIR, Config
-from index.encoder import Embedder
-from index.onnx_encoder import FP32_FILE, INT8_FILE, MAX_TOKENS, OnnxEncoder, has_onnx, onnx_dir
+from index.encode.encoder import Embedder
+from index.encode.onnx_encoder import FP32_FILE, INT8_FILE, MAX_TOKENS, OnnxEncoder, has_onnx, onnx_dir
 from ingest.onnx_export import EXPORT_VERSION, export_onnx
 
 
@@ -68,7 +68,7 @@ def test_script_tokenizer_gives_the_full_tokenizers_ids() -> None:
     text (clean and pinyin-garbled), and texts with Latin words, which must fall back to the full tokenizer."""
     from tokenizers import Tokenizer
 
-    from index.script_tokenizer import ScriptTokenizer
+    from index.encode.script_tokenizer import ScriptTokenizer
 
     texts = ["query: " + json.loads(line)["query"] for name in ("questions.jsonl", "questions_more.jsonl")
              for line in (EVAL / name).read_text(encoding="utf-8").splitlines()]

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import NOTICES, REPO, SEED
 
-from index import store
 from index.config import DEFAULT_MODEL_DIR
 from index.errors import IndexMismatch
-from index.search import Searcher
+from index.retrieve.searcher import Searcher
+from index.store import folder as store
 
 
 @pytest.fixture(scope="module")

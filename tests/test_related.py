@@ -1,6 +1,6 @@
 """Cross-reference notices on the real shared corpus (real model, FAISS, bm25s).
 
-Multi-question Recall@10 of :func:`index.related.related_documents` is checked
+Multi-question Recall@10 of :func:`index.analysis.related.related_documents` is checked
 by tests/test_search.py (``evaluate``); not repeated here.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from test_compare import announcements_index, cli
 
+from index.analysis.related import CUT_RATIO, related, related_documents
 from index.errors import NotFound
-from index.related import CUT_RATIO, related, related_documents
 
 ENTRY_KEYS = {"doc_id", "title", "org", "date", "kind", "url", "score", "matches"}
 

@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from conftest import QUESTIONS, REPO
 
-from index.answer import Answerer
+from index.answer.evaluate import evaluate, load_questions
+from index.answer.reader import Answerer
 from index.errors import BadQuery
-from index.evaluate import evaluate, load_questions
 from index.filters import Filters
-from index.repair import to_simplified
+from index.text.repair import to_simplified
 
 
 @pytest.fixture(scope="module")
 def report(searcher) -> dict:
-    from index.related import related_documents
+    from index.analysis.related import related_documents
 
     return evaluate(searcher, load_questions(QUESTIONS), related=lambda q, k: related_documents(searcher, q, k))
 

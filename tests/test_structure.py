@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 from shared_data import NOTICES, SEED
 
-from index.repair import repair_text
+from index.text.repair import repair_text
 from ingest.structure import Structure, extract_figures, find_status, parse_structure
 
 SEED_SECTION_2 = "二、严肃严格抓整改,以钉钉子精神促进问题解决"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from test_compare import announcements_index, cli
 
-from index.findings import NoFindings, problem_items
-from index.store import IndexData, load
-from index.themes import themes
+from index.analysis.findings import NoFindings, problem_items
+from index.analysis.themes import themes
+from index.store.folder import IndexData, load
 
 
 @pytest.fixture(scope="module")

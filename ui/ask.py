@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from index.answer import Answer
+from index.answer.generate import generate, llm_config
+from index.answer.reader import Answer
 from index.errors import BadQuery, IndexError_
 from index.filters import Filters
-from index.generate import generate, llm_config
-from index.search import Hit
+from index.retrieve.searcher import Hit
 
 from . import export, filters, highlight, state
 from .notice import open_notice

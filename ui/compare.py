@@ -1,6 +1,6 @@
 """Compare view: two notices side by side — the problems both state, and those only one states.
 
-The alignment is the library's (:func:`index.compare.compare`); this page
+The alignment is the library's (:func:`index.analysis.compare.compare`); this page
 only picks the two notices (``?view=compare&a=ID&b=ID`` prefills them),
 draws the pairs and the leftovers, and exports them as CSV.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from index.compare import FINDING_THRESHOLD, compare
+from index.analysis.compare import FINDING_THRESHOLD, compare
 from index.errors import IndexError_
 from index.filters import KIND_NAMES
 from index.records import Document
@@ -35,7 +35,7 @@ SEED = "seed"
 RECTIFICATION = "rectification_progress"
 
 UNIT_CHOICES = {"auto": "自动", "finding": "按问题", "passage": "按段落"}
-#: What each side's units are, as :func:`index.compare.compare` reports them (``unit_a``/``unit_b``).
+#: What each side's units are, as :func:`index.analysis.compare.compare` reports them (``unit_a``/``unit_b``).
 SIDE_NAMES = {"finding": "编号问题", "item": "正文中列出的问题", "passage": "段落"}
 NO_PAIRS_HINT = (
     "没有相似度达到阈值的配对：这两篇通报没有说到同一个问题。可以试试：\n"

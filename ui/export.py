@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from index.filters import KIND_NAMES
-from index.search import Hit
+from index.retrieve.searcher import Hit
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

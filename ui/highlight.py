@@ -15,9 +15,9 @@ from urllib.parse import urlparse
 
 from index.errors import BadQuery
 from index.filters import KIND_NAMES
-from index.query import clean_query
-from index.search import Hit
-from index.tokenize import han_bigrams, words
+from index.retrieve.searcher import Hit
+from index.text.query import clean_query
+from index.text.tokenize import han_bigrams, words
 
 #: Question words that the tokenizer keeps but that mark nothing useful in a passage.
 _QUESTION_WORDS = frozenset(("哪家", "哪里", "哪个", "哪位", "哪儿", "请问", "一共", "总共", "是谁", "多久"))
@@ -68,7 +68,7 @@ def link(url: str | None, label: str = "原文链接") -> str:
 def query_terms(query: str, userdict: str | None = None) -> list[str]:
     """Terms of ``query`` worth marking in a passage, longest first.
 
-    The query is cleaned like the index does (:func:`index.query.clean_query`:
+    The query is cleaned like the index does (:func:`index.text.query.clean_query`:
     Traditional → Simplified, widths, pinyin); terms are jieba words of two or
     more characters plus numbers and latin words.  When jieba leaves nothing
     (a short or odd query), Han bigrams are used.  An unusable query gives [].

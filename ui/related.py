@@ -2,7 +2,7 @@
 
 The input is a finding reference (``DOC_ID:LABEL``, from the “同类问题” links
 of the notice view and the compare and themes pages: ``?view=related&ref=seed:问题3``)
-or free text; the ranking is the library's (:func:`index.related.related`).
+or free text; the ranking is the library's (:func:`index.analysis.related.related`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from index.analysis.related import related, resolve_query
 from index.errors import BadQuery, IndexError_
 from index.filters import KIND_NAMES, Filters
-from index.related import related, resolve_query
 
 from . import export, filters, highlight, state
 from .compare import open_compare, shared_wording

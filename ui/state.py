@@ -21,13 +21,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from index import store
-from index.answer import Answerer
+from index.answer.reader import Answerer
 from index.config import DEFAULT_INDEX_DIR
 from index.errors import IndexError_, IndexMissing
 from index.filters import Filters
 from index.records import Document
-from index.search import Searcher
+from index.retrieve.searcher import Searcher
+from index.store import folder as store
 
 INDEX_ENV = "NOTICE_INDEX"
 BACKEND_ENV = "NOTICE_BACKEND"
@@ -68,17 +68,17 @@ def milvus_uri(argv: Sequence[str] | None = None, environ: Mapping[str, str] | N
     backend = args.backend or env.get(BACKEND_ENV) or ("milvus" if args.milvus_uri else "folder")
     if backend != "milvus":
         return None
-    from index.milvus_store import MILVUS_ENV
+    from index.store.milvus import MILVUS_ENV
 
     return args.milvus_uri or env.get(MILVUS_ENV) or None
 
 
 def milvus_target(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None):
-    """Where the upload page writes on Milvus (:class:`index.milvus_store.MilvusTarget`), None for the folder."""
+    """Where the upload page writes on Milvus (:class:`index.store.milvus.MilvusTarget`), None for the folder."""
     uri = milvus_uri(argv, environ)
     if uri is None:
         return None
-    from index.milvus_store import MilvusTarget
+    from index.store.milvus import MilvusTarget
 
     return MilvusTarget(uri)
 
@@ -135,7 +135,7 @@ def load_engine(root: str, generation_name: str) -> Engine:
     A ``root`` made by :func:`milvus_root` opens the index held in Milvus instead.
     """
     if root in _MILVUS_ROOTS:
-        from index.milvus_search import MilvusSearcher
+        from index.retrieve.milvus_search import MilvusSearcher
 
         searcher: Searcher = MilvusSearcher(_MILVUS_ROOTS[root])
     else:
@@ -162,7 +162,7 @@ _MILVUS_ROOTS: dict[str, str] = {}
 
 def milvus_root(uri: str) -> Path:
     """The ``Engine.root`` standing for ``uri`` (the Lite file itself; a placeholder path for a server)."""
-    from index.milvus_store import is_lite
+    from index.store.milvus import is_lite
 
     root = Path(uri).expanduser() if is_lite(uri) else Path("/milvus") / re.sub(r"[^A-Za-z0-9_.-]+", "_", uri)
     _MILVUS_ROOTS[str(root.resolve())] = uri
@@ -170,7 +170,7 @@ def milvus_root(uri: str) -> Path:
 
 
 def _open_milvus_engine(uri: str) -> tuple[Engine | None, str]:
-    from index.milvus_store import MilvusStore
+    from index.store.milvus import MilvusStore
 
     try:
         root = milvus_root(uri)

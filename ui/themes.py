@@ -1,6 +1,6 @@
 """Themes view: problems that come up again and again across notices (共性问题).
 
-The groups are the library's (:func:`index.themes.themes`), computed once
+The groups are the library's (:func:`index.analysis.themes.themes`), computed once
 per index generation and setting; this page draws them, charts them over
 the years and links every member to its notice and to the related view.
 """
@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from index.analysis.findings import NoFindings
+from index.analysis.themes import THRESHOLD, themes
 from index.errors import IndexError_
-from index.findings import NoFindings
-from index.themes import THRESHOLD, themes
 
 from . import export, highlight, state
 from .related import notice_href, related_href

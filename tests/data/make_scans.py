@@ -258,7 +258,7 @@ def edit_distance(a: str, b: str) -> int:
 
 def comparable(text: str) -> str:
     """Text as compared for accuracy: the project's width normalisation, whitespace removed (punctuation kept)."""
-    from index.repair import normalise_width
+    from index.text.repair import normalise_width
 
     return "".join(normalise_width(text).split())
 

@@ -10,7 +10,7 @@ What is aligned (``unit``):
 ``finding``
     Both notices state problems (at least two each, or on request): their numbered findings, or for a notice
     without them the problem items read from its text
-    (:func:`index.findings.problem_items` — feedback news lists problems
+    (:func:`index.analysis.findings.problem_items` — feedback news lists problems
     inline).  ``unit_a`` / ``unit_b`` tell which.  Each problem is embedded
     by its statement alone (``落实意识形态工作责任制不到位``), not with its
     measures.
@@ -44,7 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import NotFound
+from index.errors import NotFound
+
 from .findings import Unit, document_passages, embed_units, get_document, index_data, problem_units
 
 FINDING_THRESHOLD = 0.96
@@ -66,7 +67,7 @@ def compare(source: Any, doc_a: str, doc_b: str, unit: str = "auto", threshold: 
     passage), ``"unit_a"``, ``"unit_b"`` (finding | item | passage),
     ``"threshold"``, ``"pairs": [{"a", "b", "similarity"}]`` (in the order of
     ``doc_a``), ``"only_a"``, ``"only_b"}``; the unit dicts come from
-    :meth:`index.findings.Unit.to_dict`.
+    :meth:`index.analysis.findings.Unit.to_dict`.
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")

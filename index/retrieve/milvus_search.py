@@ -1,6 +1,6 @@
-"""Search on Milvus: the same hybrid idea as :mod:`index.search`, ranked by the server.
+"""Search on Milvus: the same hybrid idea as :mod:`index.retrieve.searcher`, ranked by the server.
 
-:class:`MilvusSearcher` has the interface of :class:`index.search.Searcher`
+:class:`MilvusSearcher` has the interface of :class:`index.retrieve.searcher.Searcher`
 (``search``, ``rank_chunks``, ``hits``, ``embed_query``, ``documents``,
 ``chunks``, ``data``, ``keyword``), so the answer, compare, related and themes
 code runs on it unchanged.  A query is one ``hybrid_search``: the dense
@@ -22,16 +22,16 @@ from collections import Counter
 
 import numpy as np
 
-from .filters import Filters
-from .milvus_store import CONSISTENCY, MilvusStore, filter_expression, hex_tokens, userdict_file
-from .search import Fusion, Searcher, Timings
-from .tokenize import tokenize
+from index.filters import Filters
+from index.retrieve.searcher import Fusion, Searcher, Timings
+from index.store.milvus import CONSISTENCY, MilvusStore, filter_expression, hex_tokens, userdict_file
+from index.text.tokenize import tokenize
 
 
 class TokenStats:
-    """Document frequencies of the BM25 tokens (what :class:`index.answer.Answerer` reads for idf).
+    """Document frequencies of the BM25 tokens (what :class:`index.answer.reader.Answerer` reads for idf).
 
-    The same members as :class:`index.keyword.KeywordIndex` that the answerer
+    The same members as :class:`index.store.keyword.KeywordIndex` that the answerer
     uses: ``vocab``, ``size`` and ``document_frequency``.
     """
 
@@ -114,7 +114,8 @@ class MilvusSearcher(Searcher):
                        vector: np.ndarray | None) -> tuple[list[int], list[int]]:
         """Keyword and vector chunk rankings apart (chunk ids, best first, ``depth`` deep each).
 
-        What :mod:`index.related` fuses per document; one plain search per ranking, each restricted by the filter.
+        What :mod:`index.analysis.related` fuses per document; one plain search per ranking, each restricted by
+        the filter.
         """
         expr = filter_expression(filters)
         if expr is None or not self.chunks:

@@ -1,6 +1,6 @@
 """``python -m index compare | related | themes``: the finding-level commands.
 
-Registered by :func:`index.__main__.build_parser`; errors are IndexError_
+Registered by :func:`index.cli.main.build_parser`; errors are IndexError_
 subclasses that ``main`` prints as one ``error: …`` line (exit 2).
 """
 
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 
-from .__main__ import _dump, add_index_arg
+from index.cli.main import _dump, add_index_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``compare``, ``related`` and ``themes`` commands to ``sub``."""
-    from .compare import UNITS
+    from index.analysis.compare import UNITS
 
     p = sub.add_parser("compare", help="align the findings (or passages) of two notices")
     p.add_argument("doc_a")
@@ -42,8 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_themes)
 
 
-def _load(args: argparse.Namespace):  # -> IndexData (folder or Milvus, see index.backend)
-    from .backend import open_data
+def _load(args: argparse.Namespace):  # -> IndexData (folder or Milvus, see index.retrieve.backend)
+    from index.retrieve.backend import open_data
 
     return open_data(args)
 
@@ -55,7 +55,7 @@ def _load(args: argparse.Namespace):  # -> IndexData (folder or Milvus, see inde
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print the alignment of two notices."""
-    from .compare import compare
+    from index.analysis.compare import compare
 
     result = compare(_load(args), args.doc_a, args.doc_b, unit=args.unit, threshold=args.threshold)
     if args.json:
@@ -95,8 +95,8 @@ def _unit_line(unit: dict) -> str:
 
 def cmd_related(args: argparse.Namespace) -> int:
     """Print the notices related to a text, finding or notice."""
-    from .backend import open_searcher
-    from .related import related
+    from index.analysis.related import related
+    from index.retrieve.backend import open_searcher
 
     results = related(open_searcher(args), args.query, top=args.top)
     if args.json:
@@ -130,7 +130,7 @@ def cmd_related(args: argparse.Namespace) -> int:
 
 def cmd_themes(args: argparse.Namespace) -> int:
     """Print the recurring problems of the index."""
-    from .themes import THRESHOLD, themes
+    from index.analysis.themes import THRESHOLD, themes
 
     groups = themes(_load(args), min_notices=args.min_notices,
                     threshold=args.threshold if args.threshold is not None else THRESHOLD)

@@ -1,7 +1,7 @@
 """``python -m index export-milvus --index DIR --milvus-uri URI``: copy a folder index into Milvus.
 
 Vectors are copied, nothing is re-embedded; the collections ``{prefix}_*`` at
-the URI are replaced.  See :func:`index.milvus_store.export`.
+the URI are replaced.  See :func:`index.store.milvus.export`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Copy the index at ``--index`` into Milvus and print the counts."""
-    from .milvus_store import export, milvus_uri
+    from index.store.milvus import export, milvus_uri
 
     uri = milvus_uri(args.milvus_uri)
     started = time.perf_counter()

@@ -12,7 +12,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from .tokenize import tokenize
+from index.text.tokenize import tokenize
 
 SETTINGS = "settings.json"
 

@@ -36,11 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from index.errors import IndexError_, NotFound
 from index.records import Chunk, Document, Finding
-
-from .errors import IndexError_, NotFound
-from .problem import states_problem
-from .store import IndexData
+from index.store.folder import IndexData
+from index.text.problem import states_problem
 
 #: Measures are shortened to this many characters in unit dicts.
 MEASURES_CHARS = 160
@@ -89,7 +88,7 @@ class Unit:
     def problem_text(self) -> str:
         """What the problem is, as briefly as the notice puts it (used for clustering)."""
         if self.kind == "finding":
-            return self.problem or self.heading  # = index.encoder.finding_passage: the stored vector's text
+            return self.problem or self.heading  # = index.encode.encoder.finding_passage: the stored vector's text
         return self.heading if self.kind == "item" else self.text
 
     def to_dict(self, short: bool = True) -> dict[str, Any]:
@@ -278,7 +277,7 @@ def problem_items(doc: Document) -> list[Unit]:
     listing problems with ``、`` is cut further, fragments without a problem
     cue staying with the next fragment (``学习宣传、贯彻落实不到位`` is one item).
     Lead-in words (``仍然存在着``, ``有的``, ``一是``) are dropped; what is left
-    must state a problem (:func:`index.problem.states_problem`) and be
+    must state a problem (:func:`index.text.problem.states_problem`) and be
     6–60 characters long.  Findings' own spans are skipped.
     """
     if doc.kind not in PROBLEM_KINDS or doc.findings:
@@ -390,7 +389,7 @@ _VECTOR_CACHE_LIMIT = 50_000
 
 def embed_texts(source: Any, texts: list[str]) -> np.ndarray:
     """Normalised passage vectors of ``texts`` with the index's model (cached in this process)."""
-    from index.encoder import get_embedder
+    from index.encode.encoder import get_embedder
 
     data = index_data(source)
     config = data.config

@@ -17,13 +17,12 @@ import faiss
 import numpy as np
 
 from index.config import DEFAULT_INDEX_DIR
-from index.encoder import get_embedder
+from index.encode.encoder import get_embedder
+from index.filters import Filters
 from index.records import Chunk, Document
-
-from . import store
-from .filters import Filters
-from .keyword import KeywordIndex
-from .query import clean_query
+from index.store import folder as store
+from index.store.keyword import KeywordIndex
+from index.text.query import clean_query
 
 QUERY_CACHE_SIZE = 64
 
@@ -104,7 +103,7 @@ class Searcher:
         return self.data.chunks
 
     @property
-    def embedder(self):  # -> index.encoder.Embedder
+    def embedder(self):  # -> index.encode.encoder.Embedder
         """The model the index was built with (loaded once per process)."""
         return get_embedder(self.data.config)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from index.repair import repair_text
-
-from .errors import BadQuery
+from index.errors import BadQuery
+from index.text.repair import repair_text
 
 MAX_QUERY_CHARS = 1000
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

@@ -7,7 +7,7 @@ for 谁, a place for 哪里, a quoted term for 叫什么) that the question does
 already state, and by its passage's rank.  The answer cites the passage it
 came from and every other passage returned.
 
-On top of the sentence, :mod:`index.answer_type` says what the question asks
+On top of the sentence, :mod:`index.answer.answer_type` says what the question asks
 for (a count of 个县, a phone number, a person …); candidate spans of that
 type are scored by how close they sit to the question's own words in their
 clause, and by how many of the question's content characters sit in the
@@ -30,16 +30,16 @@ from pathlib import Path
 
 import numpy as np
 
+from index.analysis.findings import shorten
+from index.filters import Filters
 from index.records import Document, figures_text
-from index.sentences import split_sentences
+from index.retrieve.searcher import Hit, Searcher
+from index.text.query import clean_query
+from index.text.repair import is_damaged
+from index.text.sentences import split_sentences
+from index.text.tokenize import han_bigrams
 
 from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans
-from .filters import Filters
-from .findings import shorten
-from .query import clean_query
-from .repair import is_damaged
-from .search import Hit, Searcher
-from .tokenize import han_bigrams
 
 _CLAUSE = re.compile(r"[^,，、:：]+[,，、:：]?")
 
@@ -143,7 +143,7 @@ def load_scorer(path: Path = WEIGHTS_FILE) -> dict | None:
 
 def question_places(question: str) -> list[str]:
     """Cores of the places (海口市委 → 海口), organisations (北京语言大学 → 语言大学) and years a question names."""
-    from .jieba_dicts import default_tokenizer, posseg
+    from index.text.jieba_dicts import default_tokenizer, posseg
 
     pseg = posseg()  # lazy: jieba's tag dictionary is most of a cold ask
     tags, freq = pseg.dt.word_tag_tab, default_tokenizer().FREQ
@@ -495,7 +495,7 @@ class Answerer:
     def notice_list(self, question: str, filters: Filters | None = None) -> Answer:
         """哪些单位被指出… / 哪些巡察…: one item per notice of the cross-notice ranking, each with its evidence.
 
-        The notices are :func:`index.related.related_passages`' cut list (the ranking and cut chosen by
+        The notices are :func:`index.analysis.related.related_passages`' cut list (the ranking and cut chosen by
         cross-validation on the multi-notice questions).  Each item names the notice's unit and carries the
         sentence of its best passages that shares the most (rarity-weighted) words with the topic, cited and
         offset in that passage; a notice with no such sentence, or one that does not mention a place or
@@ -503,7 +503,7 @@ class Answerer:
         ``evidence_ratio`` × the best notice's (one sharing only a common word such as 违规 with the topic).
         No notice left: not found.
         """
-        from .related import related_passages
+        from index.analysis.related import related_passages
 
         places = question_places(clean_query(question))
         topic, ranked = related_passages(self.searcher, question, top=NOTICE_ITEMS, filters=filters)

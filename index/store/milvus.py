@@ -46,11 +46,10 @@ from pathlib import Path
 import numpy as np
 
 from index.config import Config
+from index.errors import IndexError_, IndexLocked, IndexMismatch, IndexMissing
+from index.filters import Filters
 from index.records import Chunk, Document
-
-from . import store
-from .errors import IndexError_, IndexLocked, IndexMismatch, IndexMissing
-from .filters import Filters
+from index.store import folder as store
 
 MILVUS_ENV = "NOTICE_MILVUS_URI"
 TOKEN_ENV = "NOTICE_MILVUS_TOKEN"
@@ -219,7 +218,7 @@ def unhex_tokens(text: str) -> list[str]:
 
 def userdict_file(terms: list[str]) -> str:
     """A jieba user dictionary file for ``terms`` (cached by content in the temp folder)."""
-    from .tokenize import write_userdict
+    from index.text.tokenize import write_userdict
 
     key = hashlib.sha256("\n".join(terms).encode("utf-8")).hexdigest()[:16]
     path = Path(tempfile.gettempdir()) / f"notice-milvus-userdict-{key}.txt"
@@ -239,7 +238,7 @@ def userdict_terms(documents: Iterable[Document]) -> list[str]:
 # -- the index read back from Milvus ------------------------------------------------------
 @dataclass
 class MilvusIndexData(store.IndexData):
-    """An :class:`index.store.IndexData` read from Milvus; sentence vectors fetched per chunk on demand."""
+    """An :class:`index.store.folder.IndexData` read from Milvus; sentence vectors fetched per chunk on demand."""
 
     milvus: MilvusStore | None = None
     chunk_keys: list[str] = field(default_factory=list)  # Milvus primary key of each chunk id
@@ -527,9 +526,8 @@ class MilvusStore:
         """
         c = self.client
         wanted = set(doc_ids)
-        from index.encoder import keyword_text
-
-        from .tokenize import tokenize
+        from index.encode.encoder import keyword_text
+        from index.text.tokenize import tokenize
 
         chunk_rows: list[dict] = []
         sentence_rows: list[dict] = []

@@ -11,10 +11,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from index.repair import repair_text
-
-from .answer import Answerer
-from .search import Hit, Searcher
+from index.answer.reader import Answerer
+from index.retrieve.searcher import Hit, Searcher
+from index.text.repair import repair_text
 
 
 def load_questions(path: Path) -> list[dict]:

@@ -43,9 +43,8 @@ import faiss
 import numpy as np
 
 from index.config import CHUNKER_VERSION, FORMAT_VERSION, Config
+from index.errors import IndexLocked, IndexMismatch, IndexMissing
 from index.records import Chunk, Document
-
-from .errors import IndexLocked, IndexMismatch, IndexMissing
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -161,7 +160,7 @@ class IndexData:
     ann_index: faiss.Index | None = None  # approximate index over the chunk vectors (large indexes)
 
     def chunk_sentence_vectors(self, chunk_id: int) -> np.ndarray | None:
-        """Vectors of the sentences of one chunk (in :func:`index.sentences.split_sentences` order)."""
+        """Vectors of the sentences of one chunk (in :func:`index.text.sentences.split_sentences` order)."""
         if self.sentence_vectors is None or self.sentence_offsets is None:
             return None
         return self.sentence_vectors[self.sentence_offsets[chunk_id]:self.sentence_offsets[chunk_id + 1]]

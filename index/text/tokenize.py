@@ -3,7 +3,7 @@
 jieba alone loses recall where it mis-segments names and terms (``张家`` /
 ``张家界``, ``组是``); bigrams of Han characters are immune to that, words add
 precision.  Both come from the same clean text, so queries are cleaned with
-:func:`index.repair.repair_text` exactly like documents before tokenising.
+:func:`index.text.repair.repair_text` exactly like documents before tokenising.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 finds candidate spans of a type in a sentence.  The patterns are general
 Chinese forms (numerals with measure words, dates, phone numbers, e-mail and
 postal boxes, 《》/“” names, names after a role word), not fitted to any one
-question; which candidate wins is the scorer's business (:mod:`index.answer`).
+question; which candidate wins is the scorer's business (:mod:`index.answer.reader`).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ _ENUMERATION = re.compile(rf"{_HAN}[{_HAN[1:-1]}()（）]{{1,20}}(?:、{_HAN}[{_
 
 def _joined_span(sentence: str, match: re.Match[str]) -> tuple[int, int]:
     """An X+Y name cut to the jieba words touching the + (采取巡察+派驻联动 → 巡察+派驻)."""
-    from .jieba_dicts import default_tokenizer
+    from index.text.jieba_dicts import default_tokenizer
 
     seg = default_tokenizer()
     left, right = re.split(r"\s*[+＋]\s*", match.group(0), maxsplit=1)
@@ -185,7 +185,7 @@ _PERSON_TAGS = ("nr",)
 
 def _person_spans(sentence: str) -> list[tuple[int, int]]:
     """Person names: jieba's nr tag, and 2–3 Han characters right after a role word or before 同志/任组长."""
-    from .jieba_dicts import posseg
+    from index.text.jieba_dicts import posseg
 
     pseg = posseg()  # lazy: loading jieba's tag dictionary is most of a cold ask
 
@@ -216,7 +216,7 @@ def name_after(sentence: str, at: int) -> tuple[int, int] | None:
     A name is 2–3 Han characters that jieba tags as a name, or does not know as a
     common word, ending where jieba's next word starts.
     """
-    from .jieba_dicts import posseg
+    from index.text.jieba_dicts import posseg
 
     pseg = posseg()
 

@@ -16,7 +16,7 @@ Which file encodes what is decided by measurement (README "Speed"): passages
 match the sentence-transformers ones and the compare/themes thresholds keep
 their meaning; queries go through the int8 graph, which loads faster and runs
 about twice as fast.  Any other ``--model`` has no ``onnx/`` folder and uses
-sentence-transformers (:mod:`index.encoder`).
+sentence-transformers (:mod:`index.encode.encoder`).
 
 Only numpy, onnxruntime and tokenizers are imported at module level; torch is
 imported only by the export.

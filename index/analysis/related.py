@@ -9,7 +9,7 @@ Documents are ranked by three document-level rankings fused by reciprocal
 rank (weight / (``DOC_RRF_K`` + rank)), each document placed by its *best*
 item in that ranking:
 
-1. **Keyword.**  The BM25 chunk ranking (:class:`index.keyword.KeywordIndex`),
+1. **Keyword.**  The BM25 chunk ranking (:class:`index.store.keyword.KeywordIndex`),
    a document placed by its best passage (weight 1).
 2. **Passage vectors.**  The e5 chunk ranking, likewise (``PASSAGE_WEIGHT``).
 3. **Findings.**  The query vector against the index's finding vectors
@@ -42,9 +42,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.filters import Filters
 from index.records import Document, Finding
+from index.retrieve.searcher import Searcher
+from index.text.query import MAX_QUERY_CHARS, clean_query
 
-from .filters import Filters
 from .findings import (
     MEASURES_CHARS,
     TEXT_CHARS,
@@ -55,8 +57,6 @@ from .findings import (
     problem_units,
     shorten,
 )
-from .query import MAX_QUERY_CHARS, clean_query
-from .search import Searcher
 
 #: Weights of the passage-vector and finding rankings beside the keyword ranking (weight 1), and the
 #: reciprocal-rank constant of the document fusion (chosen by k-fold cross-validation on the multi-notice

@@ -22,7 +22,7 @@ def add_backend_args(parser: argparse.ArgumentParser) -> None:
 
 def milvus_uri_of(args: argparse.Namespace) -> str | None:
     """The Milvus URI when the command should use Milvus, else None (the folder)."""
-    from .milvus_store import MilvusUnavailable, milvus_uri
+    from index.store.milvus import MilvusUnavailable, milvus_uri
 
     backend = getattr(args, "backend", None)
     explicit = getattr(args, "milvus_uri", None)
@@ -41,18 +41,18 @@ def open_searcher(args: argparse.Namespace):  # -> Searcher
         from .milvus_search import MilvusSearcher
 
         return MilvusSearcher(uri)
-    from .search import Searcher
+    from index.retrieve.searcher import Searcher
 
     return Searcher(args.index)
 
 
 def open_data(args: argparse.Namespace, vectors: bool = True):  # -> IndexData
-    """The whole index of the chosen backend, as :class:`index.store.IndexData`."""
+    """The whole index of the chosen backend, as :class:`index.store.folder.IndexData`."""
     uri = milvus_uri_of(args)
     if uri is not None:
-        from .milvus_store import MilvusStore
+        from index.store.milvus import MilvusStore
 
         return MilvusStore(uri, create=False).load_data(vectors=vectors)
-    from . import store
+    from index.store import folder as store
 
     return store.load(args.index, vectors=vectors)

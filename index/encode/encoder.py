@@ -2,7 +2,7 @@
 
 The default model is the offline multilingual-e5-small folder made by
 :mod:`ingest.model_setup`; when it holds the ONNX export made at set-up
-(:mod:`index.onnx_encoder`) vectors come from onnxruntime and torch is never
+(:mod:`index.encode.onnx_encoder`) vectors come from onnxruntime and torch is never
 imported.  Any other sentence-transformers name or local path works through
 sentence-transformers when configured (its prefixes come from the config).
 """

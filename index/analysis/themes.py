@@ -2,7 +2,7 @@
 
 The units are every numbered finding of the index and, for the notices
 without findings, the problem items read from their text
-(:func:`index.findings.corpus_problem_units`) — on the shared corpus 30
+(:func:`index.analysis.findings.corpus_problem_units`) — on the shared corpus 30
 findings and about 150 items from 50 feedback and rectification notices.
 Each is represented by its problem statement's vector (stored at ingest for
 findings, embedded at command time for items and cached in the process), then grouped by average-linkage agglomerative
@@ -12,7 +12,7 @@ cut where the average similarity inside a group would drop below
 
 A group is labelled with its most central member's statement (shortened) and
 with keywords: jieba words (precise mode, the domain terms of
-:mod:`index.tokenize` kept whole) scored by
+:mod:`index.text.tokenize` kept whole) scored by
 how many members use them times their inverse document frequency over all
 units, so words every problem statement uses (``不到位``, ``落实``) sink.
 
@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from index.text.tokenize import STOPWORDS, _segmenter
+
 from .findings import NoFindings, Unit, corpus_problem_units, embed_units, index_data, shorten
-from .tokenize import STOPWORDS, _segmenter
 
 #: Average cosine similarity inside a group at least this.  Chosen by reading the
 #: groups of the shared corpus: at 0.955 the seed's 执行财经纪律不严格 leaves the

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 
-from .answer import Answer
+from index.answer.reader import Answer
 
 SYSTEM_PROMPT = (
     "你是巡视巡察通报的检索助手。只根据用户给出的编号段落回答问题，不要使用段落以外的知识。"

@@ -1,0 +1,1 @@
+"""Cross-document analysis: findings, notice comparison, related notices and themes."""

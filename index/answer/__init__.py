@@ -1,0 +1,1 @@
+"""Answers: what a question asks, the extractive reader, generation and evaluation."""

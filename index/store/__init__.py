@@ -1,0 +1,1 @@
+"""Stored indexes: the folder store (FAISS + BM25 generations) and the Milvus store."""
