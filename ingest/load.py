@@ -713,6 +713,8 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
         raise _Unreadable(f"PDF has no extractable text ({len(pages)} page(s)); "
                           "扫描页也没有识别出文字（PDF 没有可提取的文字）")
     title = _pdf_title(reader)
+    if title == path.stem:  # written by the tool that made the file (PIL, scanners), not a title
+        title = ""
     yield RawDocument(doc_id=path.stem, text=text, source=str(path), title=title, meta=meta, page_images=images)
 
 
