@@ -54,10 +54,10 @@ def main() -> int:
     import numpy as np
     import pypdfium2 as pdfium
 
-    from index.config import Limits
     from ingest import ocr
     from ingest.load import load_file
     from ingest.prepare import prepare
+    from ingest.raw import RawDocument
 
     text = corpus_text("seed")
     pages = render_pages(text, Layout(dpi=args.dpi), seed=1)[: args.pages]
@@ -90,8 +90,7 @@ def main() -> int:
             print(f"第 {number:2d} 页：{seconds[-1]:6.2f} s，峰值内存 +{peak:6.1f} MiB，"
                   f"{recognised[-1].lines} 行，置信度 {recognised[-1].confidence:.3f}")
         pdf.close()
-        got = prepare(next(iter(load_file(pdf_path, Limits())))).text if len(pages) == 10 else ocr.join_pages(
-            recognised)
+        got = prepare(RawDocument(doc_id="seed", text=ocr.join_pages(recognised), source=str(pdf_path))).text
         accuracy = char_accuracy(got, text) if len(pages) == 10 else float("nan")
 
     start = time.perf_counter()

@@ -70,3 +70,17 @@ def test_unreadable_images_give_one_line(tmp_path: Path, name: str, data: bytes 
     assert isinstance(item, LoadError), item
     assert reason in item.reason and "\n" not in item.reason, item.reason
     assert item.source == str(path)
+
+
+def test_ocr_can_extend_the_time_budget_of_its_file() -> None:
+    """The OCR grants itself ``ocr_seconds`` inside the file's budget; without it the budget stops the reading."""
+    import time
+
+    from ingest.prepare import BudgetExceeded, grant_more_time, time_budget
+
+    with time_budget(0.2):
+        grant_more_time(1.0)
+        time.sleep(0.4)
+    with pytest.raises(BudgetExceeded), time_budget(0.2):
+        time.sleep(0.4)
+    grant_more_time(1.0)  # outside any budget: nothing to extend
