@@ -28,7 +28,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 
 model: $(MODEL_STAMP)
 
-$(MODEL_STAMP): $(STAMP) ingest/model_setup.py ingest/onnx_export.py index/encode/onnx_encoder.py index/encode/script_tokenizer.py
+$(MODEL_STAMP): $(STAMP) ingest/model_setup.py ingest/onnx_export.py ingest/model_common.py index/encode/onnx_encoder.py index/encode/script_tokenizer.py
 	$(PY) -m ingest.model_setup
 	@mkdir -p $(STAMPS) && touch $@
 

@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
+from index import tuned  # noqa: E402  (the tuned values and shared criteria)
 from index.answer.evaluate import load_questions  # noqa: E402
 from index.answer.reader import FEATURES, WEIGHTS, WEIGHTS_FILE, Answerer  # noqa: E402
 from index.retrieve.searcher import Searcher  # noqa: E402
@@ -168,8 +169,8 @@ def main() -> None:
     """Cross-validate, print, optionally write the scorer."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--index", type=Path, default=REPO / "data" / "index")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--folds", type=int, default=tuned.FOLDS)
+    parser.add_argument("--seed", type=int, default=tuned.FOLD_SEED)
     parser.add_argument("--write", action="store_true", help="save the scorer fitted on all questions")
     parser.add_argument("--vector-cache", type=Path, help="npz of query vectors, read and written (faster reruns)")
     parser.add_argument("--dump", type=Path, help="write each question's out-of-fold outcome here (JSON lines)")

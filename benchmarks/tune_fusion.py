@@ -19,6 +19,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
+from index import tuned  # noqa: E402  (the tuned values and shared criteria)
 from index.answer.evaluate import evaluate, load_questions  # noqa: E402
 from index.encode.encoder import keyword_text  # noqa: E402
 from index.retrieve.searcher import Fusion, Searcher  # noqa: E402
@@ -40,7 +41,7 @@ def main() -> None:
     for mode in ("words", "bigrams", "both"):
         settings.append((f"keyword only ({mode})", mode, Fusion(dense_weight=0.0)))
     for mode in ("words", "bigrams", "both"):
-        for k in (10, 30, 60):
+        for k in sorted({int(tuned.RRF_K), 30, 60}):  # the current value and the alternatives
             for kw in (0.5, 1.0, 1.5):
                 settings.append((f"RRF k={k} kw={kw} ({mode})", mode, Fusion(rrf_k=k, keyword_weight=kw)))
     print(f"{'setting':34s} R@5    MRR@10 hit@5  ({len(questions)} questions)")

@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 
+from index import tuned  # noqa: E402  (the tuned values and shared criteria)
 from index.answer.answer_type import asked_types  # noqa: E402
 from index.answer.evaluate import load_questions  # noqa: E402
 from index.answer.reader import Answerer  # noqa: E402
@@ -31,7 +32,7 @@ from index.retrieve.searcher import Searcher  # noqa: E402
 from index.text.query import clean_query  # noqa: E402
 
 FILES = ("questions.jsonl", "questions_more.jsonl")
-BETA = 2.0
+BETA = tuned.F_BETA
 RATIOS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
 
 
@@ -48,8 +49,8 @@ def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--folds", type=int, default=tuned.FOLDS)
+    parser.add_argument("--seed", type=int, default=tuned.FOLD_SEED)
     args = parser.parse_args()
     questions = [q for name in FILES for q in load_questions(SHARED / "eval" / name)
                  if q.get("type") == "multi" and q.get("relevant")

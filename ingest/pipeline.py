@@ -12,20 +12,19 @@ import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm import tqdm
 
 from index.config import DEFAULT_MODEL_DIR, Config, Limits
-from index.encode.encoder import chunk_passage, finding_passage, get_embedder, keyword_text
+from index.encode.encoder import chunk_passage, finding_passage, get_embedder
 from index.errors import IndexMismatch
 from index.records import Chunk, Document
 from index.store import folder as store
-from index.store.keyword import KeywordIndex
+from index.store.folder_writer import FolderWriter
+from index.store.protocols import IndexWriter, WriteBatch
 from index.text.query import clean_str
 from index.text.sentences import split_sentences
-from index.text.tokenize import write_userdict
 from ingest.raw import RawDocument
 
 from . import ocr
@@ -34,9 +33,6 @@ from .load import LoadError, iter_files, load_file
 from .ocr import prune_page_images
 from .prepare import BudgetExceeded, PrepareError, prepare, time_budget
 from .structure import Structure
-
-if TYPE_CHECKING:
-    from index.store.milvus import MilvusTarget
 
 
 @dataclass
@@ -63,15 +59,6 @@ def _empty(config: Config) -> store.IndexData:
     return store.IndexData(config=config)
 
 
-def _previous(root: Path, config: Config | None, rebuild: bool) -> store.IndexData | None:
-    if rebuild or store.current_generation(root) is None:
-        return None
-    try:
-        return store.load(root, model=config.model if config else None)
-    except IndexMismatch as exc:
-        raise IndexMismatch(f"{exc} (or pass --rebuild to start a new index from the given files)") from exc
-
-
 def ingest(
     paths: Sequence[Path],
     root: Path,
@@ -81,7 +68,7 @@ def ingest(
     progress: bool = True,
     on_item: Callable[[str, str, str], None] | None = None,
     limits: Limits | None = None,
-    target: MilvusTarget | None = None,
+    target: IndexWriter | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` into the index at ``root``; remove the ``remove`` doc ids.
 
@@ -92,7 +79,8 @@ def ingest(
     (default :meth:`Limits.from_env`); any failure of one file, whatever its
     cause, becomes one rejection naming the file and the reason, and the run
     goes on.
-    ``target``: write to Milvus instead of the folder (:class:`index.store.milvus.MilvusTarget`).
+    ``target``: where to write instead of the folder ``root`` (an :class:`index.store.protocols.IndexWriter`,
+    e.g. :class:`index.store.milvus.MilvusTarget`).
     """
     root = Path(root)
     report = IngestReport()
@@ -103,8 +91,9 @@ def ingest(
         report.rejected.append((source, reason))
         notify(source, "rejected", reason)
 
-    with target.lock() if target is not None else store.writer_lock(root):
-        prev = target.previous(config, rebuild) if target is not None else _previous(root, config, rebuild)
+    writer: IndexWriter = target if target is not None else FolderWriter(root)
+    with writer.lock():
+        prev = writer.previous(config, rebuild)
         cfg = prev.config if prev else (config or Config.from_env())
         docs: dict[str, Document] = dict(prev.documents) if prev else {}
         by_hash = {d.content_hash: d.doc_id for d in docs.values()}
@@ -131,18 +120,18 @@ def ingest(
                 report.not_found.append(doc_id)
         if not report.changed and not rebuild:
             return report
-        if target is not None:  # Milvus: upsert / delete by document
-            # only new and changed documents are chunked and embedded (no model load for a pure --remove)
-            part = _assemble({d: docs[d] for d in docs if d in fresh}, fresh, None, cfg, progress) if fresh else None
-            report.counts = target.write(docs, fresh, report.removed, cfg, part, rebuild)
-            report.written = True
-            return report
-        data = _assemble(docs, fresh, prev, cfg, progress, prechunked)
-        store.write_generation(root, data, extra_writers=[keyword_writer(data)])
-        prune_page_images(root, {d.content_hash for d in data.documents.values()})
+
+        def assemble(only_fresh: bool) -> store.IndexData | None:
+            if only_fresh:  # only new and changed documents are chunked and embedded (none: no model load)
+                part = {d: docs[d] for d in docs if d in fresh}
+                return _assemble(part, fresh, None, cfg, progress) if fresh else None
+            return _assemble(docs, fresh, prev, cfg, progress, prechunked)
+
+        report.counts = writer.write(WriteBatch(documents=docs, fresh=fresh, removed=list(report.removed), config=cfg,
+                                                rebuild=rebuild, assemble=assemble))
+        if target is None:  # the page images of documents no longer in the index go too
+            prune_page_images(root, {d.content_hash for d in docs.values()})
         report.written = True
-        report.counts = {"documents": len(data.documents), "chunks": len(data.chunks),
-                         "findings": len(data.finding_keys)}
     return report
 
 
@@ -336,15 +325,3 @@ def _gather(sources: list[tuple[str, int]], old: np.ndarray | None, new: np.ndar
     for i, (where, row) in enumerate(sources):
         out[i] = old[row] if where == "old" and old is not None else new[row]
     return out
-
-
-def keyword_writer(data: store.IndexData) -> Callable[[Path], None]:
-    """A writer for :func:`index.store.folder.write_generation`: the user dictionary and the BM25 index."""
-    def write(folder: Path) -> None:
-        terms = [d.org for d in data.documents.values()] + [d.inspected_unit for d in data.documents.values()]
-        userdict = folder / store.USERDICT
-        write_userdict(userdict, terms)
-        texts = [keyword_text(data.documents[c.doc_id], c) for c in data.chunks]
-        KeywordIndex.build(texts, userdict=str(userdict)).save(folder / store.KEYWORD_DIR)
-
-    return write

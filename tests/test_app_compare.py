@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from index.records import Document
 from ui import compare, export, highlight, related, state, themes
+from ui.links import related_href
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 180  # the first comparison embeds the seed's findings
@@ -159,7 +160,7 @@ def test_notice_findings_link_to_related(open_page, page_documents: dict[str, Do
     listing = html_of(at, "ns-findings")[0]
     links = re.findall(r'class="ns-where" href="([^"]+)"', listing)
     assert len(links) == len(page_documents[SEED].findings)
-    assert highlight.esc(related.related_href(f"{SEED}:问题3")) in links
+    assert highlight.esc(related_href(f"{SEED}:问题3")) in links
 
 
 # --------------------------------------------------------------------- themes

@@ -157,10 +157,10 @@ def resolve_relative(path: Path, level: int, module: str | None) -> str | None:
         return None
     if not module:
         return base  # ``from . import x``: decided per name
-    old_pkg = "index" if old_name_of(path) or package == "index" else None
-    if old_pkg is None or level != 1:
+    if level != 1 or not package.startswith("index"):
         return None
-    return f"index.{module}"
+    old = f"index.{module}"  # written against the old, flat layout
+    return old if old in MOVES or exists(old) else None
 
 
 def rewrite_from_imports(path: Path, text: str) -> str:
@@ -223,6 +223,8 @@ def dotted_pattern() -> re.Pattern[str]:
     """``index.OLD`` not followed by one of the new package's own submodules (already rewritten)."""
     alternatives = []
     for old in sorted(MOVES, key=len, reverse=True):
+        if path_of(old).is_file() and not ROOT.joinpath(*old.split(".")).is_dir():
+            continue  # still a module of its own (the thin ``index/__main__.py``): its name stays valid
         leaf = re.escape(old.split(".", 1)[1])
         subs = new_submodules(old)
         names = "|".join(map(re.escape, sorted(subs)))

@@ -60,7 +60,7 @@ def render(ctx: state.Context) -> None:
         return
     f = ctx.filters
     try:
-        answer, hits = run_query(str(engine.root.resolve()), engine.generation, question,
+        answer, hits = run_query(engine.key, engine.generation, question,
                                  f.kinds, f.org, f.date_from, f.date_to, ctx.top)
     except BadQuery as exc:
         st.warning(f"无法检索这个问题：{exc}")

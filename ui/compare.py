@@ -21,6 +21,7 @@ from index.filters import KIND_NAMES
 from index.records import Document
 
 from . import export, highlight, state
+from .links import related_href
 from .notice import open_notice
 
 KEY_A = "cmp_a"
@@ -232,7 +233,7 @@ def render(ctx: state.Context) -> None:
     unit, threshold = _settings()
     st.query_params["a"], st.query_params["b"] = doc_a, doc_b
     try:
-        result = run_compare(str(engine.root.resolve()), engine.generation, doc_a, doc_b, unit, threshold)
+        result = run_compare(engine.key, engine.generation, doc_a, doc_b, unit, threshold)
     except IndexError_ as exc:
         st.warning(f"无法对比：{exc}")
         return
@@ -342,7 +343,6 @@ def unit_html(unit: Mapping, differs: bool = False) -> str:
 
 def _links(unit: Mapping) -> str:
     """Links from a unit to the same problem in other notices (findings and problem items)."""
-    from .related import related_href  # here, not at import: related imports this module
 
     if unit.get("unit") == "finding":
         target = unit.get("ref") or ""

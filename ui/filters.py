@@ -24,7 +24,7 @@ def _reset(year_range: tuple[int, int] | None) -> None:
 
 def sidebar(engine: state.Engine) -> tuple[Filters, int]:
     """Draw the filters in the sidebar; return the Filters and the number of passages to show."""
-    counts = state.facets(str(engine.root.resolve()), engine.generation)
+    counts = state.facets(engine.key, engine.generation)
     bar = st.sidebar
     bar.header("筛选")
     kinds = [k for k in KINDS if counts.kinds.get(k)] + sorted(k for k in counts.kinds if k not in KINDS)

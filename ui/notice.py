@@ -10,6 +10,7 @@ from index.filters import KIND_NAMES
 from index.records import FIGURE_NAMES, Document, Finding
 
 from . import highlight, state
+from .links import related_href
 
 KEY_DOC = "doc_id"
 KEY_FOCUS = "focus"
@@ -166,7 +167,6 @@ def _findings(doc: Document) -> None:
     if not doc.findings:
         st.caption("这篇通报没有识别出编号的问题清单。")
         return
-    from .related import related_href  # here, not at import: the related view imports this module
 
     items = []
     for number, finding in enumerate(doc.findings, 1):

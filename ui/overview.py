@@ -18,7 +18,7 @@ def render(ctx: state.Context) -> None:
     engine = ctx.engine
     assert engine is not None
     docs = engine.documents
-    counts = state.facets(str(engine.root.resolve()), engine.generation)
+    counts = state.facets(engine.key, engine.generation)
     manifest_counts = engine.manifest.get("counts", {})
     repaired = [d for d in docs.values() if d.repaired]
     damaged = [d for d in docs.values() if (d.meta or {}).get("damaged_runs")]
@@ -70,4 +70,4 @@ def render(ctx: state.Context) -> None:
 
     created = engine.manifest.get("created", "")
     model = engine.manifest.get("config", {}).get("model", "")
-    st.caption(f"索引：`{engine.root}` · {engine.generation} · 建立于 {created} · 模型 `{model}`")
+    st.caption(f"索引：`{engine.key}` · {engine.generation} · 建立于 {created} · 模型 `{model}`")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict
-from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -37,16 +36,6 @@ CSS = """<style>
 .ns-ref-box{border-left:4px solid #1677ff;padding:.55rem .8rem;background:rgba(22,119,255,.06);border-radius:.3rem;
   overflow-wrap:anywhere}
 </style>"""
-
-
-def related_href(text_or_ref: str) -> str:
-    """In-app link (relative URL) to this view for a finding reference or free text."""
-    return "?" + urlencode({"view": "related", "ref": text_or_ref})
-
-
-def notice_href(doc_id: str) -> str:
-    """In-app link (relative URL) to the notice view on ``doc_id``."""
-    return "?" + urlencode({"view": "notice", "doc": doc_id})
 
 
 @st.cache_data(max_entries=64, show_spinner="正在查找其他通报…")
@@ -88,7 +77,7 @@ def render(ctx: state.Context) -> None:
     st.query_params["ref"] = text
     f = ctx.filters
     try:
-        query, entries = run_related(str(engine.root.resolve()), engine.generation, text, f.kinds, f.org,
+        query, entries = run_related(engine.key, engine.generation, text, f.kinds, f.org,
                                      f.date_from, f.date_to, ctx.top)
     except BadQuery as exc:
         st.warning(f"无法查找：{exc}")

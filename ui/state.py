@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import threading
 from collections import Counter
@@ -26,6 +25,7 @@ from index.config import DEFAULT_INDEX_DIR
 from index.errors import IndexError_, IndexMissing
 from index.filters import Filters
 from index.records import Document
+from index.retrieve.backend import open_backend
 from index.retrieve.searcher import Searcher
 from index.store import folder as store
 
@@ -93,13 +93,20 @@ def generation(root: Path) -> str | None:
 class Engine:
     """An open index: the library's Searcher and Answerer over one generation."""
 
-    root: Path
+    #: Where the index is, and the cache key every view reopens it by: the resolved folder, or for Milvus
+    #: the resolved Lite file or the server URI (:func:`engine_key`).
+    key: str
     generation: str
     searcher: Searcher
     answerer: Answerer
     #: Set when the warm-up (model, jieba, word tags) has finished; ``warm_error`` holds what it raised.
     warm: threading.Event = field(default_factory=threading.Event)
     warm_error: list[BaseException] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        """The index folder (for Milvus: the Lite file, or the server URI as given; shown, never opened)."""
+        return Path(self.key)
 
     def ready(self) -> Engine:
         """This engine once its warm-up has finished (re-raising its error): call before asking or searching."""
@@ -129,18 +136,15 @@ class Engine:
 
 
 @st.cache_resource(max_entries=2, show_spinner="正在加载索引和语言模型（首次约需数秒）…")
-def load_engine(root: str, generation_name: str) -> Engine:
-    """Open the index at ``root`` (cached per folder and generation) and warm up the model.
+def load_engine(key: str, generation_name: str) -> Engine:
+    """Open the index at ``key`` (cached per key and generation) and warm up the model.
 
-    A ``root`` made by :func:`milvus_root` opens the index held in Milvus instead.
+    ``key`` is an :attr:`Engine.key`: the index folder, or the Milvus index the page was started on
+    (:func:`milvus_uri`); :func:`index.retrieve.backend.open_backend` opens either.
     """
-    if root in _MILVUS_ROOTS:
-        from index.retrieve.milvus_search import MilvusSearcher
-
-        searcher: Searcher = MilvusSearcher(_MILVUS_ROOTS[root])
-    else:
-        searcher = Searcher(root)
-    engine = Engine(root=Path(root), generation=generation_name, searcher=searcher, answerer=Answerer(searcher))
+    uri = milvus_uri()
+    searcher = open_backend(key, uri if uri is not None and key == engine_key(uri) else None)
+    engine = Engine(key=key, generation=generation_name, searcher=searcher, answerer=Answerer(searcher))
     # The embedding model, jieba and its word tags load in the background while the page draws (and the
     # browser renders it on the other core); queries wait for it through Engine.ready().
     threading.Thread(target=_warm_up, args=(engine,), name="engine-warm-up", daemon=True).start()
@@ -156,25 +160,18 @@ def _warm_up(engine: Engine) -> None:
         engine.warm.set()
 
 
-#: Engine roots that stand for a Milvus URI (views reopen engines by ``str(engine.root.resolve())``).
-_MILVUS_ROOTS: dict[str, str] = {}
-
-
-def milvus_root(uri: str) -> Path:
-    """The ``Engine.root`` standing for ``uri`` (the Lite file itself; a placeholder path for a server)."""
+def engine_key(uri: str) -> str:
+    """The :attr:`Engine.key` of a Milvus index: the Lite file, resolved, or the server URI itself."""
     from index.store.milvus import is_lite
 
-    root = Path(uri).expanduser() if is_lite(uri) else Path("/milvus") / re.sub(r"[^A-Za-z0-9_.-]+", "_", uri)
-    _MILVUS_ROOTS[str(root.resolve())] = uri
-    return root
+    return str(Path(uri).expanduser().resolve()) if is_lite(uri) else uri
 
 
 def _open_milvus_engine(uri: str) -> tuple[Engine | None, str]:
     from index.store.milvus import MilvusStore
 
     try:
-        root = milvus_root(uri)
-        return load_engine(str(root.resolve()), MilvusStore(uri, create=False).write_stamp()), ""
+        return load_engine(engine_key(uri), MilvusStore(uri, create=False).write_stamp()), ""
     except IndexMissing as exc:
         return None, f"Milvus 中还没有索引：{exc}"
     except IndexError_ as exc:

@@ -17,7 +17,7 @@ from index.analysis.themes import THRESHOLD, themes
 from index.errors import IndexError_
 
 from . import export, highlight, state
-from .related import notice_href, related_href
+from .links import notice_href, related_href
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +54,7 @@ def render(ctx: state.Context) -> None:
     st.html(CSS)
     min_notices = st.select_slider("至少出现在几篇通报中", options=[2, 3, 4, 5], value=2, key=KEY_MIN_NOTICES)
     try:
-        groups = run_themes(str(engine.root.resolve()), engine.generation, int(min_notices))
+        groups = run_themes(engine.key, engine.generation, int(min_notices))
     except NoFindings:
         st.info("索引中的通报没有列出问题（只有进驻公告等），无法归纳共性问题。请导入巡察反馈或整改通报。")
         return

@@ -44,12 +44,13 @@ from typing import Any
 
 import numpy as np
 
+from index import tuned
 from index.errors import NotFound
 
 from .findings import Unit, document_passages, embed_units, get_document, index_data, problem_units
 
-FINDING_THRESHOLD = 0.96
-PASSAGE_THRESHOLD = 0.935
+FINDING_THRESHOLD = tuned.FINDING_THRESHOLD  # where the values came from: index/tuned.py
+PASSAGE_THRESHOLD = tuned.PASSAGE_THRESHOLD
 #: ``auto`` aligns problems only when both notices state at least this many; a notice
 #: stating fewer is an excerpt cut off before its problem list, its passages say more.
 MIN_PROBLEMS = 2

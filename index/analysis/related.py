@@ -42,8 +42,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index import tuned
 from index.filters import Filters
 from index.records import Document, Finding
+from index.retrieve.fusion import ranked, reciprocal_rank_fusion
 from index.retrieve.searcher import Searcher
 from index.text.query import MAX_QUERY_CHARS, clean_query
 
@@ -61,16 +63,16 @@ from .findings import (
 #: Weights of the passage-vector and finding rankings beside the keyword ranking (weight 1), and the
 #: reciprocal-rank constant of the document fusion (chosen by k-fold cross-validation on the multi-notice
 #: questions: benchmarks/tune_related_cut.py).
-PASSAGE_WEIGHT = 0.1
-FINDING_WEIGHT = 0.25
-DOC_RRF_K = 5.0
+PASSAGE_WEIGHT = tuned.PASSAGE_WEIGHT
+FINDING_WEIGHT = tuned.FINDING_WEIGHT
+DOC_RRF_K = tuned.DOC_RRF_K
 #: A finding counts when its similarity is this far above the median finding's.
 FINDING_MARGIN = 0.03
 #: Matches listed per document.
 MATCHES = 3
 #: The list is cut after the last document scoring at least this share of the best one's score
 #: (chosen by k-fold cross-validation on the multi-notice questions: benchmarks/tune_related_cut.py).
-CUT_RATIO = 0.5
+CUT_RATIO = tuned.CUT_RATIO
 #: Question scaffolding that says "list notices", not what about (哪些…材料/报道/通报 有哪些?).
 _SCAFFOLD = re.compile(r"有哪些|是哪些|哪些|哪几次|哪几|材料|报道|通报|信息|相关|方面的|提到|讲到|[?？]")
 
@@ -186,14 +188,12 @@ def document_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray, filt
     each document's best item; ``passages`` maps doc id → (chunk id, fused score) pairs, best
     first (the chunk-level hybrid fusion, for listing matches).
     """
-    keyword_ids, dense_ids = _chunk_rankings(searcher, cleaned, vector, filters)
+    keyword_ids, dense_ids = searcher.chunk_rankings(cleaned, filters, vector)
     fusion = searcher.fusion
-    fused: dict[int, float] = {}
-    for weight, ranking in ((fusion.keyword_weight, keyword_ids), (fusion.dense_weight, dense_ids)):
-        for rank, chunk_id in enumerate(ranking):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (fusion.rrf_k + rank + 1)
+    fused = reciprocal_rank_fusion(((fusion.keyword_weight, keyword_ids), (fusion.dense_weight, dense_ids)),
+                                   fusion.rrf_k)
     passages: dict[str, list[tuple[int, float]]] = {}
-    for chunk_id, score in sorted(fused.items(), key=lambda item: -item[1]):
+    for chunk_id, score in ranked(fused):
         doc_id = searcher.chunks[chunk_id].doc_id
         if doc_id != exclude:
             passages.setdefault(doc_id, []).append((chunk_id, score))
@@ -213,27 +213,8 @@ def fuse_rankings(rankings: dict[str, dict[str, list]], passage_weight: float | 
     weights = {"keyword": 1.0, "passage": PASSAGE_WEIGHT if passage_weight is None else passage_weight,
                "finding": FINDING_WEIGHT if finding_weight is None else finding_weight}
     k = DOC_RRF_K if k is None else k
-    scores: dict[str, float] = {}
-    for name, ranking in rankings.items():
-        for rank, doc_id in enumerate(ranking):  # dicts keep the order of each document's best item
-            scores[doc_id] = scores.get(doc_id, 0.0) + weights[name] / (k + rank + 1)
-    return scores
-
-
-def _chunk_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray,
-                    filters: Filters | None) -> tuple[list[int], list[int]]:
-    """Keyword and vector chunk rankings apart (chunk ids, best first, ``fusion.depth`` deep each).
-
-    A searcher that ranks elsewhere (Milvus) provides ``chunk_rankings``; the folder searcher's own
-    rankings are used otherwise (the same ones its :meth:`Searcher.rank_chunks` fuses).
-    """
-    own = getattr(searcher, "chunk_rankings", None)
-    if own is not None:
-        return own(cleaned, filters, vector)
-    allowed = searcher.allowed_chunks(filters)
-    if allowed is not None and len(allowed) == 0:
-        return [], []
-    return searcher._keyword_rank(cleaned, allowed), searcher._dense_rank(vector, allowed)
+    # each ranking is a dict in the order of each document's best item
+    return reciprocal_rank_fusion(((weights[name], ranking) for name, ranking in rankings.items()), k)
 
 
 def _by_document(searcher: Searcher, chunk_ids: list[int], exclude: str) -> dict[str, list[int]]:

@@ -27,15 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from index import tuned
 from index.text.tokenize import STOPWORDS, _segmenter
 
 from .findings import NoFindings, Unit, corpus_problem_units, embed_units, index_data, shorten
 
-#: Average cosine similarity inside a group at least this.  Chosen by reading the
-#: groups of the shared corpus: at 0.955 the seed's 执行财经纪律不严格 leaves the
-#: 财务管理不规范 group; at 0.945 unrelated statements merge (干部队伍结构不合理 with
-#: 长效机制不健全 and 政治敏锐性不强), at 0.94 the 作风 and the 巡察整改 statements do.
-THRESHOLD = 0.95
+#: Average cosine similarity inside a group at least this (chosen by reading the groups: index/tuned.py).
+THRESHOLD = tuned.THEME_THRESHOLD
 #: Keywords shown per group.
 KEYWORDS = 5
 #: Label length.

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index import tuned
 from index.analysis.findings import shorten
 from index.filters import Filters
 from index.records import Document, figures_text
@@ -199,7 +200,7 @@ def _char_weights(question: str, sentences: list[str]) -> dict[str, float]:
 
 #: A notice is listed for a 哪些单位… question when its evidence sentence weighs at least this share of the
 #: best notice's (chosen by k-fold cross-validation on the multi-notice questions: benchmarks/tune_notice_list.py).
-EVIDENCE_RATIO = 0.4
+EVIDENCE_RATIO = tuned.EVIDENCE_RATIO
 #: Notices listed at most (as many as ``related`` shows).
 NOTICE_ITEMS = 10
 #: Words of a 哪些单位… question that say "which notices / how was it fixed", not what about.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from index.cli.main import _dump, add_index_arg
+from index.cli.common import add_index_arg, dump
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +59,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     result = compare(_load(args), args.doc_a, args.doc_b, unit=args.unit, threshold=args.threshold)
     if args.json:
-        _dump(result)
+        dump(result)
         return 0
     a, b = result["doc_a"], result["doc_b"]
     for tag, doc in (("A", a), ("B", b)):
@@ -100,7 +100,7 @@ def cmd_related(args: argparse.Namespace) -> int:
 
     results = related(open_searcher(args), args.query, top=args.top)
     if args.json:
-        _dump(results)
+        dump(results)
         return 0
     if not results:
         print("没有结果 / no related notices")
@@ -137,7 +137,7 @@ def cmd_themes(args: argparse.Namespace) -> int:
     if args.top:
         groups = groups[: args.top]
     if args.json:
-        _dump(groups)
+        dump(groups)
         return 0
     if not groups:
         print(f"没有共同问题 / no theme spans {args.min_notices} notices; try --min-notices 1")

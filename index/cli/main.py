@@ -12,35 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from index.config import DEFAULT_INDEX_DIR
+from index.cli.common import add_filter_args, add_index_arg, dump, filters_from
 from index.errors import IndexError_, error_line
-from index.filters import Filters
 
-
-def _dump(obj: object) -> None:
-    print(json.dumps(obj, ensure_ascii=False))
-
-
-def add_index_arg(parser: argparse.ArgumentParser) -> None:
-    """The ``--index DIR`` option every command takes."""
-    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX_DIR, help="index folder (default: %(default)s)")
-    from index.retrieve.backend import add_backend_args
-
-    add_backend_args(parser)
-
-
-def add_filter_args(parser: argparse.ArgumentParser) -> None:
-    """Filter options shared by search and ask."""
-    parser.add_argument("--kind", action="append", default=[],
-                        help="rectification_progress, feedback, announcement or other (repeatable)")
-    parser.add_argument("--org", default="", help="organisation (substring of org, inspected unit or title)")
-    parser.add_argument("--from", dest="date_from", default="", help="earliest date, e.g. 2020 or 2020-06-01")
-    parser.add_argument("--to", dest="date_to", default="", help="latest date, e.g. 2023")
-
-
-def filters_from(args: argparse.Namespace) -> Filters:
-    """Filters from parsed options."""
-    return Filters(kinds=tuple(args.kind), org=args.org, date_from=args.date_from, date_to=args.date_to)
+_dump = dump  # the name the commands here used before the options moved to index.cli.common
 
 
 def _query_text(value: object) -> str:

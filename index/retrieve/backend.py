@@ -1,49 +1,37 @@
-"""Which backend a command reads: the embedded folder (default) or Milvus.
-
-``--backend milvus --milvus-uri URI`` (or ``$NOTICE_MILVUS_URI``; a path ending
-in ``.db`` is a Milvus Lite file, ``http://host:19530`` a server, token in
-``$NOTICE_MILVUS_TOKEN``).  Giving ``--milvus-uri`` alone also selects Milvus.
-"""
+"""Opening the backend a command chose (:mod:`index.store.choice`): its searcher or its whole data."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-BACKENDS = ("folder", "milvus")
+from index.store.choice import BACKENDS, add_backend_args, milvus_uri_of
 
+if TYPE_CHECKING:
+    from index.retrieve.protocols import SearchBackend
 
-def add_backend_args(parser: argparse.ArgumentParser) -> None:
-    """``--backend`` and ``--milvus-uri``, beside ``--index``."""
-    parser.add_argument("--backend", choices=BACKENDS, default=None,
-                        help="folder (embedded FAISS + BM25, default) or milvus")
-    parser.add_argument("--milvus-uri", default=None,
-                        help="Milvus URI: FILE.db (Milvus Lite) or http://host:19530 (default: $NOTICE_MILVUS_URI)")
-
-
-def milvus_uri_of(args: argparse.Namespace) -> str | None:
-    """The Milvus URI when the command should use Milvus, else None (the folder)."""
-    from index.store.milvus import MilvusUnavailable, milvus_uri
-
-    backend = getattr(args, "backend", None)
-    explicit = getattr(args, "milvus_uri", None)
-    if backend == "folder" or (backend is None and not explicit):
-        return None
-    uri = milvus_uri(explicit)
-    if not uri:
-        raise MilvusUnavailable("--backend milvus needs --milvus-uri URI or NOTICE_MILVUS_URI")
-    return uri
+__all__ = ["BACKENDS", "add_backend_args", "milvus_uri_of", "open_backend", "open_data", "open_searcher"]
 
 
-def open_searcher(args: argparse.Namespace):  # -> Searcher
-    """The Searcher of the chosen backend (imported lazily: torch is slow to import)."""
-    uri = milvus_uri_of(args)
-    if uri is not None:
-        from .milvus_search import MilvusSearcher
+def open_backend(index: Path | str, milvus_uri: str | None = None) -> SearchBackend:
+    """The one place an index is opened for reading: Milvus at ``milvus_uri`` if given, else the folder ``index``.
 
-        return MilvusSearcher(uri)
+    Used by the CLI (:func:`open_searcher`) and the page (:func:`ui.state.load_engine`); both backends
+    implement :class:`index.retrieve.protocols.SearchBackend`.  torch and pymilvus are imported here, lazily.
+    """
+    if milvus_uri is not None:
+        from index.retrieve.milvus_search import MilvusSearcher
+
+        return MilvusSearcher(milvus_uri)
     from index.retrieve.searcher import Searcher
 
-    return Searcher(args.index)
+    return Searcher(index)
+
+
+def open_searcher(args: argparse.Namespace) -> SearchBackend:
+    """The searcher of the backend a command chose (``--index``, ``--backend``, ``--milvus-uri``)."""
+    return open_backend(args.index, milvus_uri_of(args))
 
 
 def open_data(args: argparse.Namespace, vectors: bool = True):  # -> IndexData

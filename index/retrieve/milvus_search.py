@@ -19,12 +19,21 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
 from index.filters import Filters
-from index.retrieve.searcher import Fusion, Searcher, Timings
-from index.store.milvus import CONSISTENCY, MilvusStore, filter_expression, hex_tokens, userdict_file
+from index.retrieve.fusion import Fusion, ranked, reciprocal_rank_fusion
+from index.retrieve.searcher import Searcher, Timings
+from index.store.milvus import (
+    CONSISTENCY,
+    MilvusIndexData,
+    MilvusStore,
+    filter_expression,
+    hex_tokens,
+    userdict_file,
+)
 from index.text.tokenize import tokenize
 
 
@@ -53,17 +62,16 @@ class MilvusSearcher(Searcher):
 
     def __init__(self, uri: str, model: str | None = None, fusion: Fusion | None = None,
                  token: str | None = None, prefix: str | None = None) -> None:
-        # Searcher.__init__ reads a folder; this one reads the same things from Milvus.
         self.milvus = MilvusStore(uri, token=token, prefix=prefix, create=False)
-        self.root = uri
-        self.data = self.milvus.load_data(model=model)
-        self.fusion = fusion or Fusion()
-        self.doc_ids = list(self.data.documents)
+        super().__init__(uri, model=model, fusion=fusion)
         self.chunk_of_key = {key: i for i, key in enumerate(self.data.chunk_keys)}
         self.userdict = userdict_file(list(self.data.manifest.get("userdict", [])))
-        self.keyword = TokenStats(self.data.keyword_tokens)
-        self.timings = Timings()
-        self._query_vectors: dict[str, np.ndarray] = {}
+
+    def _open(self, root: Path | str, model: str | None) -> tuple[MilvusIndexData, TokenStats]:
+        """Read the index from Milvus (documents, chunks, finding and chunk vectors) and its token statistics."""
+        self.root = str(root)
+        data = self.milvus.load_data(model=model)
+        return data, TokenStats(data.keyword_tokens)
 
     def rank_chunks(self, query: str, filters: Filters | None = None,
                     vector: np.ndarray | None = None) -> list[tuple[int, float]]:
@@ -98,7 +106,7 @@ class MilvusSearcher(Searcher):
                                               output_fields=["pk"], consistency_level=CONSISTENCY)
             # one ranking: the same RRF score the embedded fusion gives a single list
             weight = fusion.dense_weight if requests[0].anns_field == "vector" else fusion.keyword_weight
-            pairs = [(hit["pk"], weight / (fusion.rrf_k + rank + 1)) for rank, hit in enumerate(found[0])]
+            pairs = list(reciprocal_rank_fusion([(weight, [hit["pk"] for hit in found[0]])], fusion.rrf_k).items())
         elif fusion.dense_weight == fusion.keyword_weight:
             found = self.milvus.client.hybrid_search(name, requests, RRFRanker(int(fusion.rrf_k)), limit=2 * depth,
                                                      output_fields=["pk"], consistency_level=CONSISTENCY)
@@ -137,12 +145,11 @@ class MilvusSearcher(Searcher):
     def _weighted(self, requests: list, name: str) -> list[tuple[str, float]]:
         """Weighted RRF on the client (Milvus's RRFRanker has no per-request weights)."""
         fusion = self.fusion
-        scores: dict[str, float] = {}
+        rankings: list[tuple[float, list[str]]] = []
         for request in requests:
             weight = fusion.dense_weight if request.anns_field == "vector" else fusion.keyword_weight
             found = self.milvus.client.search(name, data=request.data, anns_field=request.anns_field,
                                               search_params=request.param, limit=fusion.depth, filter=request.expr,
                                               output_fields=["pk"], consistency_level=CONSISTENCY)
-            for rank, hit in enumerate(found[0]):
-                scores[hit["pk"]] = scores.get(hit["pk"], 0.0) + weight / (fusion.rrf_k + rank + 1)
-        return sorted(scores.items(), key=lambda item: -item[1])
+            rankings.append((weight, [hit["pk"] for hit in found[0]]))
+        return ranked(reciprocal_rank_fusion(rankings, fusion.rrf_k))

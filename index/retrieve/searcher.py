@@ -20,21 +20,12 @@ from index.config import DEFAULT_INDEX_DIR
 from index.encode.encoder import get_embedder
 from index.filters import Filters
 from index.records import Chunk, Document
+from index.retrieve.fusion import Fusion, ranked, reciprocal_rank_fusion
 from index.store import folder as store
 from index.store.keyword import KeywordIndex
 from index.text.query import clean_query
 
 QUERY_CACHE_SIZE = 64
-
-
-@dataclass
-class Fusion:
-    """How keyword and vector rankings are combined (tuned on the eval set)."""
-
-    rrf_k: float = 10.0
-    keyword_weight: float = 1.0
-    dense_weight: float = 1.0
-    depth: int = 100  # candidates taken from each ranking
 
 
 @dataclass
@@ -76,11 +67,7 @@ class Searcher:
 
     def __init__(self, root: Path | str = DEFAULT_INDEX_DIR, model: str | None = None,
                  fusion: Fusion | None = None) -> None:
-        self.root = Path(root)
-        self.data = store.load(self.root, model=model)
-        gen = self.data.path
-        assert gen is not None
-        self.keyword = KeywordIndex.load(gen / store.KEYWORD_DIR, userdict=str(gen / store.USERDICT))
+        self.data, self.keyword = self._open(root, model)
         self.fusion = fusion or Fusion()
         self.doc_ids = list(self.data.documents)
         if self.data.chunk_doc is not None:  # saved at write time: no pass over every chunk at open
@@ -90,6 +77,18 @@ class Searcher:
             self.chunk_doc = np.array([position[c.doc_id] for c in self.data.chunks], dtype=np.int64)
         self.timings = Timings()
         self._query_vectors: dict[str, np.ndarray] = {}
+
+    def _open(self, root: Path | str, model: str | None) -> tuple[store.IndexData, KeywordIndex]:
+        """Read the index (the folder's live generation) and its keyword statistics; sets ``root``.
+
+        The one step a backend does its own way (:class:`index.retrieve.milvus_search.MilvusSearcher` reads
+        Milvus); everything after it in ``__init__`` is shared.
+        """
+        self.root = Path(root)
+        data = store.load(self.root, model=model)
+        gen = data.path
+        assert gen is not None
+        return data, KeywordIndex.load(gen / store.KEYWORD_DIR, userdict=str(gen / store.USERDICT))
 
     # -- access -------------------------------------------------------------------------
     @property
@@ -144,15 +143,24 @@ class Searcher:
         t2 = time.perf_counter()
         dense_rank = self._dense_rank(vector, allowed) if fusion.dense_weight > 0 and vector is not None else []
         t3 = time.perf_counter()
-        scores: dict[int, float] = {}
-        for weight, ranking in ((fusion.keyword_weight, keyword_rank), (fusion.dense_weight, dense_rank)):
-            for rank, chunk_id in enumerate(ranking):
-                scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (fusion.rrf_k + rank + 1)
-        fused = sorted(scores.items(), key=lambda item: -item[1])
+        fused = ranked(reciprocal_rank_fusion(
+            ((fusion.keyword_weight, keyword_rank), (fusion.dense_weight, dense_rank)), fusion.rrf_k))
         t4 = time.perf_counter()
         self.timings = Timings(embed=(t1 - t0) * 1e3, keyword=(t2 - t1) * 1e3, vector=(t3 - t2) * 1e3,
                                fusion=(t4 - t3) * 1e3)
         return fused
+
+    def chunk_rankings(self, query: str, filters: Filters | None,
+                       vector: np.ndarray | None) -> tuple[list[int], list[int]]:
+        """Keyword and vector chunk rankings apart (chunk ids, best first, ``fusion.depth`` deep each).
+
+        The two rankings :meth:`rank_chunks` fuses, for callers that fuse them otherwise (related notices).
+        """
+        allowed = self.allowed_chunks(filters)
+        if allowed is not None and len(allowed) == 0:
+            return [], []
+        keyword = self._keyword_rank(query, allowed)
+        return keyword, self._dense_rank(vector, allowed) if vector is not None else []
 
     def _keyword_rank(self, query: str, allowed: np.ndarray | None) -> list[int]:
         scores = self.keyword.scores(query)

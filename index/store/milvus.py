@@ -50,6 +50,7 @@ from index.errors import IndexError_, IndexLocked, IndexMismatch, IndexMissing
 from index.filters import Filters
 from index.records import Chunk, Document
 from index.store import folder as store
+from index.store.protocols import WriteBatch
 
 MILVUS_ENV = "NOTICE_MILVUS_URI"
 TOKEN_ENV = "NOTICE_MILVUS_TOKEN"
@@ -659,14 +660,14 @@ class MilvusTarget:
         except IndexMismatch as exc:
             raise IndexMismatch(f"{exc} (or pass --rebuild to start a new index from the given files)") from exc
 
-    def write(self, docs: dict[str, Document], fresh: set[str], removed: list[str], config: Config,
-              part: store.IndexData | None, rebuild: bool) -> dict:
-        """Upsert the ``fresh`` documents, delete ``removed``; return the counts.
+    def write(self, batch: WriteBatch) -> dict[str, int]:
+        """Upsert the fresh documents, delete the removed; return the counts.
 
-        ``part`` holds the chunks and vectors of the fresh documents alone, made by the
-        ingest pipeline (None when nothing is fresh, e.g. a pure ``--remove``).
+        Only the fresh documents are assembled (chunks and vectors; none for a pure ``--remove``).
         """
-        config = part.config if part is not None else config
+        docs, fresh, removed, rebuild = batch.documents, batch.fresh, batch.removed, batch.rebuild
+        part = batch.assemble(True)
+        config = part.config if part is not None else batch.config
         milvus = self.milvus
         if rebuild:
             milvus.drop()

@@ -1,0 +1,34 @@
+"""Which backend a command reads or writes: the embedded folder (default) or Milvus.
+
+``--backend milvus --milvus-uri URI`` (or ``$NOTICE_MILVUS_URI``; a path ending
+in ``.db`` is a Milvus Lite file, ``http://host:19530`` a server, token in
+``$NOTICE_MILVUS_TOKEN``).  Giving ``--milvus-uri`` alone also selects Milvus.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+BACKENDS = ("folder", "milvus")
+
+
+def add_backend_args(parser: argparse.ArgumentParser) -> None:
+    """``--backend`` and ``--milvus-uri``, beside ``--index``."""
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
+                        help="folder (embedded FAISS + BM25, default) or milvus")
+    parser.add_argument("--milvus-uri", default=None,
+                        help="Milvus URI: FILE.db (Milvus Lite) or http://host:19530 (default: $NOTICE_MILVUS_URI)")
+
+
+def milvus_uri_of(args: argparse.Namespace) -> str | None:
+    """The Milvus URI when the command should use Milvus, else None (the folder)."""
+    from index.store.milvus import MilvusUnavailable, milvus_uri
+
+    backend = getattr(args, "backend", None)
+    explicit = getattr(args, "milvus_uri", None)
+    if backend == "folder" or (backend is None and not explicit):
+        return None
+    uri = milvus_uri(explicit)
+    if not uri:
+        raise MilvusUnavailable("--backend milvus needs --milvus-uri URI or NOTICE_MILVUS_URI")
+    return uri

@@ -1,0 +1,54 @@
+"""Every tuned constant in one place, with where its value came from (see docs/tuning.md).
+
+The modules that use them import them from here (under the names they always had), and the tuning
+scripts in ``benchmarks/`` read the current values and the shared criteria from here instead of
+copying them.  The learned answer scorer is data, not a constant: ``index/answer/answer_weights.json``,
+written by ``benchmarks/tune_answer.py`` (5-fold CV on the dev questions).
+"""
+
+from __future__ import annotations
+
+# -- chunk search: reciprocal rank fusion of BM25 and vectors (index.retrieve.fusion.Fusion) ---------------
+#: Chosen by ``benchmarks/tune_fusion.py`` on questions.jsonl (table in docs/tuning.md): RRF k=10 over
+#: words + bigrams beat k=60 (answer-hit@5 0.972 vs 0.944); keyword weight 1.5 and 0.5 were no better,
+#: so equal weights were kept.
+RRF_K = 10.0
+KEYWORD_WEIGHT = 1.0
+DENSE_WEIGHT = 1.0
+#: Candidates taken from each ranking (not tuned: deep enough that the 1M-chunk IVF recall@10 is 0.999).
+DEPTH = 100
+
+# -- related notices: document fusion and the cut list (index.analysis.related) ----------------------------
+#: Weights of the passage-vector and finding rankings beside the keyword ranking (weight 1), and the
+#: reciprocal-rank constant of the document fusion: chosen by 5-fold CV on the multi-notice questions
+#: of questions.jsonl + questions_more.jsonl (``benchmarks/tune_related_cut.py``: best uncut Recall@10
+#: per fold, ties by mean average precision).
+PASSAGE_WEIGHT = 0.1
+FINDING_WEIGHT = 0.25
+DOC_RRF_K = 5.0
+#: The related list is cut after the last document scoring at least this share of the best one's score:
+#: the ratio maximising F2 of the cut list, same script and folds.
+CUT_RATIO = 0.5
+
+# -- 哪些单位/哪些巡察… list answers (index.answer.reader) -------------------------------------------------
+#: A notice is listed when its evidence sentence weighs at least this share of the best notice's: 5-fold
+#: CV of the ratio, F2 against the labelled notices (``benchmarks/tune_notice_list.py``).
+EVIDENCE_RATIO = 0.4
+
+# -- compare and themes (index.analysis.compare, index.analysis.themes) -------------------------------------
+#: Least cosine similarity of an aligned pair of findings / of passages (chosen by reading the pairs of
+#: the shared corpus; see docs/design.md "Compare and cross-reference").
+FINDING_THRESHOLD = 0.96
+PASSAGE_THRESHOLD = 0.935
+#: Average cosine similarity inside a theme group at least this.  Chosen by reading the groups of the
+#: shared corpus: at 0.955 the seed's 执行财经纪律不严格 leaves the 财务管理不规范 group; at 0.945 unrelated
+#: statements merge (干部队伍结构不合理 with 长效机制不健全 and 政治敏锐性不强), at 0.94 the 作风 and the
+#: 巡察整改 statements do.
+THEME_THRESHOLD = 0.95
+
+# -- the tuning criteria the scripts share ----------------------------------------------------------------
+#: F-beta of the cut lists (recall weighs twice precision): tune_related_cut.py and tune_notice_list.py.
+F_BETA = 2.0
+#: Folds of the cross-validations and the seed of their split.
+FOLDS = 5
+FOLD_SEED = 0
