@@ -19,10 +19,11 @@ INGEST_CODE := $(wildcard ingest/*.py index/*.py index/text/*.py index/encode/*.
 
 setup: $(STAMP) $(MODEL_STAMP)  ## venv + pinned requirements + the offline default model (idempotent)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	touch $(STAMP)
 
 model: $(MODEL_STAMP)

@@ -62,6 +62,13 @@ class Limits:
     max_html_depth: int = 1_000
     #: Rejected lines of one JSONL file reported one by one; the rest are counted in one line.
     max_line_errors: int = 100
+    #: Most pages of one file that are OCR'd (scanned PDF pages without text, frames of a TIFF).
+    max_ocr_pages: int = 100
+    #: Largest page image OCR'd (pixels): a PDF page is rendered smaller to fit, a bigger image is refused.
+    max_page_pixels: int = 40_000_000
+    #: Wall-clock budget for the OCR of one file (seconds), on top of ``file_seconds``; about 5–30 s a
+    #: page on 2 CPU cores (see docs/ocr.md).
+    ocr_seconds: float = 1_800.0
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -89,7 +96,7 @@ class Limits:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise ValueError(f"limit {key} must be a positive number, got {value!r}")
-            setattr(out, key, float(value) if key == "file_seconds" else int(value))
+            setattr(out, key, float(value) if key in ("file_seconds", "ocr_seconds") else int(value))
         return out
 
 

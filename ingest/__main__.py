@@ -31,7 +31,8 @@ _LABELS = {
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m ingest``."""
     parser = argparse.ArgumentParser(prog="python -m ingest", description="Ingest inspection notices into an index.")
-    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt .md .html .pdf .docx .jsonl)")
+    parser.add_argument("paths", nargs="*", type=Path,
+                        help="files or folders (.txt .md .html .pdf .docx .jsonl; scans .png .jpg .tif .bmp: OCR)")
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX_DIR, help="index folder (default: %(default)s)")
     parser.add_argument("--remove", action="append", default=[], metavar="DOC_ID", help="take a document out")
     parser.add_argument("--model", help="sentence-transformers model name or folder (new index only)")

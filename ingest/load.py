@@ -6,7 +6,9 @@ words why a file (or a JSONL line) could not be read.  It never raises for bad
 input: empty, binary, truncated, encrypted or corrupt files, unknown
 extensions and undecodable bytes all come back as ``LoadError``.
 
-Formats: ``.txt`` ``.md`` ``.html`` ``.htm`` ``.pdf`` ``.docx`` ``.jsonl``.
+Formats: ``.txt`` ``.md`` ``.html`` ``.htm`` ``.pdf`` ``.docx`` ``.jsonl``, and
+scans: ``.png`` ``.jpg`` ``.jpeg`` ``.tif`` ``.tiff`` ``.bmp`` and PDF pages
+without a text layer, read by OCR (:mod:`ingest.ocr`).
 Text and HTML bytes are decoded by :func:`decode_bytes` (BOM, strict UTF-8,
 then charset detection restricted to CJK encodings; GBK/GB2312 are decoded as
 GB18030, their superset).
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from index.config import DEFAULT_INDEX_DIR, Limits
 from index.text.query import clean_str
+from ingest.ocr import IMAGE_EXTENSIONS
 from ingest.raw import RawDocument
 
 if TYPE_CHECKING:
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from pypdf import PdfReader
 
 #: Extensions :func:`load_paths` can read.
-SUPPORTED_EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".jsonl")
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".jsonl", *IMAGE_EXTENSIONS)
 #: Files larger than this are refused rather than read into memory (the default limit).
 MAX_FILE_BYTES = Limits.max_file_bytes
 #: Folder names never walked into (besides hidden ones and index folders).
@@ -679,7 +682,12 @@ def _html_published(root: HtmlElement) -> str:
 
 
 def _load_pdf(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
-    """PDF: text of every page (pypdf), pages separated by a blank line."""
+    """PDF: text of every page (pypdf), pages separated by a blank line.
+
+    Pages without a text layer (fewer than :data:`ingest.ocr.MIN_TEXT_CHARS`
+    meaningful characters: a scan) are rendered and OCR'd; pages with text
+    are never OCR'd.
+    """
     from pypdf import PdfReader
 
     _check_pdf_bytes(data)
@@ -698,17 +706,42 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
         raise
     except Exception as exc:  # pypdf raises many types for broken files
         raise _Unreadable(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
-    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    meta = _base_meta(path, "pdf", pages=len(pages))
+    images: dict[int, bytes] = {}
+    text = _pdf_text_with_ocr(data, pages, limits, meta, images)
     if not text:
-        raise _Unreadable(f"PDF has no extractable text ({len(pages)} page(s); scanned images need OCR)")
+        raise _Unreadable(f"PDF has no extractable text ({len(pages)} page(s)); "
+                          "扫描页也没有识别出文字（PDF 没有可提取的文字）")
     title = _pdf_title(reader)
-    yield RawDocument(
-        doc_id=path.stem,
-        text=text,
-        source=str(path),
-        title=title,
-        meta=_base_meta(path, "pdf", pages=len(pages)),
-    )
+    if title == path.stem:  # written by the tool that made the file (PIL, scanners), not a title
+        title = ""
+    yield RawDocument(doc_id=path.stem, text=text, source=str(path), title=title, meta=meta, page_images=images)
+
+
+def _pdf_text_with_ocr(data: bytes, pages: list[str], limits: Limits, meta: dict, images: dict[int, bytes]) -> str:
+    """The PDF's text, its textless pages OCR'd; records ``ocr``/``ocr_pages`` in ``meta``, page JPEGs in ``images``."""
+    from ingest import ocr
+
+    scanned = [number for number, page in enumerate(pages, 1) if ocr.meaningful_chars(page) < ocr.MIN_TEXT_CHARS]
+    if not scanned:
+        return "\n\n".join(page.strip() for page in pages if page.strip())
+    try:
+        recognised = ocr.ocr_pdf_pages(data, scanned, limits)
+    except ocr.OcrError as exc:
+        if len(scanned) == len(pages):
+            raise _Unreadable(str(exc)) from exc
+        meta["ocr_error"] = str(exc)  # the pages with text are still indexed
+        return "\n\n".join(page.strip() for page in pages if page.strip())
+    by_number = {page.number: page for page in recognised}
+    meta.update(ocr.ocr_meta(recognised))
+    images.update({page.number: page.image for page in recognised if page.image})
+    parts: list[ocr.OcrPage] = []
+    for number, page in enumerate(pages, 1):
+        if number in by_number:
+            parts.append(by_number[number])
+        elif page.strip():
+            parts.append(ocr.OcrPage(number=number, text=page.strip(), confidence=1.0, lines=0))
+    return ocr.join_pages(parts)
 
 
 def _check_pdf_bytes(data: bytes) -> None:
@@ -737,6 +770,26 @@ def _pdf_title(reader: PdfReader) -> str:
         return " ".join(str(info.title or "").split()) if info else ""
     except Exception:  # broken info dictionaries are common
         return ""
+
+
+# ---------------------------------------------------------------- images (OCR)
+
+
+def _load_image(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
+    """A photo or scan of a notice (PNG, JPEG, TIFF, BMP): OCR'd, every frame a page."""
+    from ingest import ocr
+
+    try:
+        pages = ocr.ocr_image_file(data, limits)
+    except ocr.OcrError as exc:
+        raise _Unreadable(str(exc)) from exc
+    text = ocr.join_pages(pages)
+    if not text.strip():
+        raise _Unreadable(f"图像中没有识别出文字（{len(pages)} 页）")
+    meta = _base_meta(path, "image", pages=len(pages))
+    meta.update(ocr.ocr_meta(pages))
+    yield RawDocument(doc_id=path.stem, text=text, source=str(path), meta=meta,
+                      page_images={page.number: page.image for page in pages if page.image})
 
 
 # ---------------------------------------------------------------- DOCX
@@ -988,4 +1041,5 @@ _LOADERS: dict[str, Callable[[Path, bytes, Limits], Iterator[RawDocument]]] = {
     ".htm": _load_html,
     ".pdf": _load_pdf,
     ".docx": _load_docx,
+    **dict.fromkeys(IMAGE_EXTENSIONS, _load_image),
 }

@@ -8,6 +8,7 @@ index generation and switched in atomically (see :mod:`index.store.folder`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,10 @@ from index.text.query import clean_str
 from index.text.sentences import split_sentences
 from ingest.raw import RawDocument
 
+from . import ocr
 from .chunk import chunk_document
 from .load import LoadError, iter_files, load_file
+from .ocr import prune_page_images
 from .prepare import BudgetExceeded, PrepareError, prepare, time_budget
 from .structure import Structure
 
@@ -147,14 +150,16 @@ def ingest(
             if isinstance(item, LoadError):
                 reject(item.source, item.reason)
                 continue
-            for outcome in _read_file(item.path, item.doc_id, item.shown, cfg, limits):
-                if isinstance(outcome, LoadError):
-                    reject(outcome.source, outcome.reason)
-                    continue
-                doc, doc_chunks, source = outcome
-                if keep_existing:
-                    doc, doc_chunks = _keep_existing(doc, doc_chunks, source, docs, by_hash, notify)
-                _place_document(doc, doc_chunks, source, docs, by_hash, fresh, prechunked, report, notify)
+            with _ocr_progress(progress, item.shown):
+                for outcome in _read_file(item.path, item.doc_id, item.shown, cfg, limits,
+                                          pages_root=root if target is None else None):
+                    if isinstance(outcome, LoadError):
+                        reject(outcome.source, outcome.reason)
+                        continue
+                    doc, doc_chunks, source = outcome
+                    if keep_existing:
+                        doc, doc_chunks = _keep_existing(doc, doc_chunks, source, docs, by_hash, notify)
+                    _place_document(doc, doc_chunks, source, docs, by_hash, fresh, prechunked, report, notify)
         for doc_id in remove:
             if docs.pop(doc_id, None) is not None:
                 report.removed.append(doc_id)
@@ -173,17 +178,27 @@ def ingest(
 
         report.counts = writer.write(WriteBatch(documents=docs, fresh=fresh, removed=list(report.removed), config=cfg,
                                                 rebuild=rebuild, assemble=assemble))
+        if target is None:  # the page images of documents no longer in the index go too
+            prune_page_images(root, {d.content_hash for d in docs.values()})
         report.written = True
     return report
 
 
-def _read_file(path: Path, doc_id: str, shown: str, cfg: Config,
-               limits: Limits) -> Iterator[tuple[Document, list[Chunk], str] | LoadError]:
+def _ocr_progress(progress: bool, shown: str):  # -> contextlib.AbstractContextManager
+    """A progress bar for the OCR of a long scan (CLI), unless a caller (the upload page) set its own hook."""
+    if not progress or ocr.progress_hook() is not None:
+        return contextlib.nullcontext()
+    return ocr.reporting(ocr.tqdm_hook(shown))
+
+
+def _read_file(path: Path, doc_id: str, shown: str, cfg: Config, limits: Limits,
+               pages_root: Path | None = None) -> Iterator[tuple[Document, list[Chunk], str] | LoadError]:
     """Load, clean, parse and chunk the documents of one file, each within the time budget.
 
     Yields ``(document, chunks, source)`` or a :class:`LoadError`; never
     raises for anything one file can cause (exceptions, a runaway step,
-    running out of memory).
+    running out of memory).  The page images of an OCR'd document are kept
+    under ``pages_root`` (see :func:`ingest.ocr.save_page_images`).
     """
     reader = load_file(path, limits, doc_id=doc_id, shown=shown)
     source = shown
@@ -200,6 +215,8 @@ def _read_file(path: Path, doc_id: str, shown: str, cfg: Config,
                 else:
                     source = item.source
                     outcome = _prepare_and_chunk(item, cfg, limits)
+                    if pages_root is not None and item.page_images:
+                        ocr.save_page_images(pages_root, outcome[0].content_hash, item.page_images)
         except BudgetExceeded:
             if reading:  # the file's reader was interrupted: it cannot go on
                 rest = " (the rest of the file is not read)" if source != shown else ""

@@ -22,6 +22,9 @@ from .clean import clean
 from .metadata import extract_metadata
 from .structure import Structure, _candidates, parse_structure
 
+#: What the loader's OCR records (see :mod:`ingest.ocr`) and the stored document keeps.
+OCR_META_KEYS = ("ocr", "ocr_pages", "ocr_error")
+
 
 class PrepareError(ValueError):
     """The document cannot be indexed (e.g. no text left after cleaning)."""
@@ -40,6 +43,32 @@ class BudgetExceeded(BaseException):
     """
 
 
+class _Budget:
+    """The running :func:`time_budget` of this thread: its start, its seconds and whether SIGALRM enforces it."""
+
+    def __init__(self, seconds: float, use_alarm: bool) -> None:
+        self.start = time.monotonic()
+        self.seconds = seconds
+        self.use_alarm = use_alarm
+
+
+_RUNNING = threading.local()
+
+
+def grant_more_time(seconds: float) -> None:
+    """Give the running :func:`time_budget` (if any) ``seconds`` more: for slow steps known up front (OCR).
+
+    Without a running budget this does nothing.
+    """
+    budget: _Budget | None = getattr(_RUNNING, "budget", None)
+    if budget is None or seconds <= 0:
+        return
+    budget.seconds += seconds
+    if budget.use_alarm:
+        left = budget.start + budget.seconds - time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+
 @contextlib.contextmanager
 def time_budget(seconds: float) -> Iterator[None]:
     """Interrupt the body with :class:`BudgetExceeded` after ``seconds`` of wall-clock time.
@@ -48,18 +77,23 @@ def time_budget(seconds: float) -> Iterator[None]:
     ``re`` checks for signals while matching) when called from the main
     thread; elsewhere (the Streamlit page runs ingest in a worker thread) it
     can only check afterwards, and the body is bounded by the size and
-    heading limits instead.
+    heading limits instead.  :func:`grant_more_time` extends it from inside.
     """
     use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    start = time.monotonic()
+    budget = _Budget(seconds, use_alarm)
+    outer = getattr(_RUNNING, "budget", None)
+    _RUNNING.budget = budget
     if not use_alarm:
-        yield
-        if time.monotonic() - start > seconds:
-            raise BudgetExceeded(seconds)
+        try:
+            yield
+        finally:
+            _RUNNING.budget = outer
+        if time.monotonic() - budget.start > budget.seconds:
+            raise BudgetExceeded(budget.seconds)
         return
 
     def expire(signum: int, frame: object) -> None:
-        raise BudgetExceeded(seconds)
+        raise BudgetExceeded(budget.seconds)
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -68,6 +102,7 @@ def time_budget(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        _RUNNING.budget = outer
 
 
 def content_hash(text: str, title: str) -> str:
@@ -117,6 +152,7 @@ def prepare(raw: RawDocument, limits: Limits | None = None) -> Document:
         meta={
             **{k: v for k, v in boiler.items() if k != "repaired"},
             **({"given_title": meta["given_title"]} if meta.get("given_title") else {}),
+            **{k: raw.meta[k] for k in OCR_META_KEYS if k in raw.meta},
         },
         figures=structure.figures,
         sections=structure.sections,

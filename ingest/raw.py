@@ -22,3 +22,5 @@ class RawDocument:
     url: str = ""
     kind: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    #: OCR'd pages as JPEG bytes (page number → image), stored beside the index for the notice view.
+    page_images: dict[int, bytes] = field(default_factory=dict)

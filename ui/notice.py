@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from index.filters import KIND_NAMES
@@ -75,10 +77,44 @@ def render(ctx: state.Context) -> None:
         st.caption("蓝色底纹为检索到的段落。")
     anchors = {f.start: finding_anchor(i) for i, f in enumerate(doc.findings, 1)}
     body = highlight.mark(doc.text, terms, region, "ns-focus", region_id=FOCUS_ID if region else "", anchors=anchors)
-    st.html(f'<div class="ns-passage">{body}</div>')
+    if (doc.meta or {}).get("ocr"):
+        st.info(ocr_note(doc))
+        text_column, image_column = st.columns([3, 2])
+        text_column.html(f'<div class="ns-passage">{body}</div>')
+        with image_column:
+            _page_images(ctx, doc)
+    else:
+        st.html(f'<div class="ns-passage">{body}</div>')
     if region and not focus.get("scrolled"):
         focus["scrolled"] = True  # scroll once, not on every rerun
         st.html(SCROLL_TO_FOCUS, unsafe_allow_javascript=True)
+
+
+def ocr_note(doc: Document) -> str:
+    """The line saying the text was read from a scan by OCR, with the recogniser's confidence."""
+    pages = [p for p in (doc.meta or {}).get("ocr_pages") or [] if isinstance(p, dict)]
+    read = [p for p in pages if p.get("chars")]
+    chars = sum(int(p.get("chars") or 0) for p in read)
+    mean = sum(float(p.get("confidence") or 0) * int(p.get("chars") or 0) for p in read) / chars if chars else 0.0
+    numbers = "、".join(str(p.get("page")) for p in pages)
+    where = f"第 {numbers} 页" if len(pages) > 1 else ("扫描页" if pages else "扫描件")
+    return (f"本通报的正文由扫描件经文字识别（OCR）得到：{where}，平均识别置信度 {mean:.0%}。"
+            "可能有个别错字，请对照右侧的原件页面核对；引用前请以原件为准。")
+
+
+def _page_images(ctx: state.Context, doc: Document) -> None:
+    """The scanned pages beside the text: stored at ingest, else rendered again from the original file."""
+    from ingest import ocr
+
+    images: list[tuple[int, object]] = list(ocr.page_images(ctx.root, doc.content_hash))
+    if not images:
+        numbers = [int(p.get("page") or 0) for p in (doc.meta or {}).get("ocr_pages") or [] if isinstance(p, dict)]
+        images = list(ocr.render_original(str((doc.meta or {}).get("path") or ""), numbers))
+    if not images:
+        st.caption("没有保存原件页面图像，原文件也已不在原处。")
+        return
+    for number, image in images:
+        st.image(str(image) if isinstance(image, Path) else image, caption=f"原件第 {number} 页", width="stretch")
 
 
 def finding_anchor(number: int) -> str:

@@ -17,7 +17,7 @@ from . import state
 from .safe import plain
 
 #: Extensions the ingest reads (ingest.load.SUPPORTED_EXTENSIONS, without dots).
-ACCEPTED = ("txt", "md", "html", "htm", "pdf", "docx", "jsonl")
+ACCEPTED = ("txt", "md", "html", "htm", "pdf", "docx", "jsonl", "png", "jpg", "jpeg", "tif", "tiff", "bmp")
 #: Per-file limit; keep equal to ``server.maxUploadSize`` in ``.streamlit/config.toml``.
 MAX_MB = 20
 KEY_FILES = "uploads"
@@ -125,6 +125,7 @@ def _expected_items(path: Path) -> int:
 
 def ingest_files(files: Sequence[Uploaded], root: Path) -> UploadResult:
     """Write ``files`` to a temp folder and ingest them into ``root``, showing progress."""
+    from ingest import ocr
     from ingest.pipeline import ingest  # imported here: it pulls in the whole ingest stack
 
     result = UploadResult()
@@ -173,8 +174,11 @@ def ingest_files(files: Sequence[Uploaded], root: Path) -> UploadResult:
             result.rows.append({"文件": shown, "结果": STATUS_NAMES.get(status, status), "说明": explained})
             bar.progress(min(done / total, 1.0), text=f"已解析 {done}/{total}：{shown}")
 
+        def on_page(page: int, pages: int) -> None:  # OCR of a scan: one report per page
+            bar.progress(min(done / total, 1.0), text=f"正在识别扫描页 {page}/{pages}（已解析 {done}/{total} 个文件）")
+
         try:
-            with st.spinner("正在计算向量并写入索引（文件多时需要几分钟）…"):
+            with st.spinner("正在计算向量并写入索引（文件多时需要几分钟）…"), ocr.reporting(on_page):
                 report = ingest(paths, root, progress=False, on_item=on_item, target=state.milvus_target(),
                                 keep_existing=True)
         except IndexError_ as exc:
@@ -202,6 +206,7 @@ def render(ctx: state.Context) -> None:
     st.markdown(
         f"支持的文件类型：{'、'.join('.' + e for e in ACCEPTED)}；单个文件不超过 **{MAX_MB} MB**。"
         "JSONL 每行一篇通报（字段 id、title、url、text…）。相同内容的通报只索引一次。"
+        "扫描的 PDF 和通报的图片（PNG、JPG、TIFF、BMP）会自动进行文字识别（OCR），每页约需数秒至半分钟。"
     )
     if ctx.problem:
         st.caption(f"导入到：`{ctx.root}`（将新建索引）")
