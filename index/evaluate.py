@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from index.cli_text import json_reason
 from index.repair import repair_text
 
 from .answer import Answerer
@@ -26,7 +27,7 @@ def load_questions(path: Path) -> list[dict]:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{number}: not a JSON line ({exc.msg})") from exc
+                    raise ValueError(f"{path}:{number}: 不是一行 JSON（{json_reason(exc)}）") from exc
     return rows
 
 

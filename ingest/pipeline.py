@@ -66,7 +66,7 @@ def _previous(root: Path, config: Config | None, rebuild: bool) -> store.IndexDa
     try:
         return store.load(root, model=config.model if config else None)
     except IndexMismatch as exc:
-        raise IndexMismatch(f"{exc} (or pass --rebuild to start a new index from the given files)") from exc
+        raise IndexMismatch(f"{exc}（或加 --rebuild，用给出的文件建立新的索引）") from exc
 
 
 def ingest(
@@ -278,7 +278,7 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
     embedder = get_embedder(cfg)
     if cfg.dimension and cfg.dimension != embedder.dimension:
         raise IndexMismatch(
-            f"model {cfg.model!r} gives {embedder.dimension}-d vectors, the index holds {cfg.dimension}-d"
+            f"模型 {cfg.model!r} 给出 {embedder.dimension} 维向量，而索引中是 {cfg.dimension} 维"
         )
     cfg.dimension = embedder.dimension
     new_chunks, new_findings, new_sentences = embed_once(embedder, [to_embed, finding_texts, sentence_texts],

@@ -18,7 +18,7 @@ from index.records import Document
 from index.repair import is_damaged, without_damage
 from ingest.raw import RawDocument
 
-from .clean import clean
+from .clean import clean_shown
 from .metadata import extract_metadata
 from .structure import Structure, _candidates, parse_structure
 
@@ -86,7 +86,7 @@ def prepare(raw: RawDocument, limits: Limits | None = None) -> Document:
     if len(raw.text) > limits.max_text_chars:
         raise TooComplex(f"too large: {len(raw.text):,} characters of text (limit {limits.max_text_chars:,}; "
                          "see --max-chars)")
-    text, boiler = clean(raw)
+    text, shown, boiler = clean_shown(raw)
     if not text.strip():
         raise PrepareError("no text left after cleaning (empty or only page boilerplate)")
     if len(text) > limits.max_text_chars:
@@ -121,6 +121,7 @@ def prepare(raw: RawDocument, limits: Limits | None = None) -> Document:
         figures=structure.figures,
         sections=structure.sections,
         findings=structure.findings,
+        shown=shown,
     )
 
 

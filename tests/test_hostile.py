@@ -144,7 +144,7 @@ def test_top_and_per_doc_must_be_positive(option: tuple[str, str], small_index: 
     """--top 0/-1 and a negative --per-doc are refused with one clear line, before any search."""
     proc = _cli("search", "巡察整改", "--index", str(small_index), *option)
     assert proc.returncode == 2
-    assert f"{option[0]} must be a positive" in proc.stderr and "Traceback" not in proc.stderr
+    assert f"{option[0]} 必须是正整数" in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""
 
 

@@ -123,11 +123,11 @@ def test_mismatched_model_or_version_fails_clearly(small_corpus: Path, tmp_path:
     data = json.loads((gen / store.MANIFEST).read_text(encoding="utf-8"))
     data["config"]["chunker_version"] = "0"
     (gen / store.MANIFEST).write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(IndexMismatch, match="re-ingest"):
+    with pytest.raises(IndexMismatch, match="重新导入"):
         store.load(root)
     result = subprocess.run([sys.executable, "-m", "index", "search", "巡察", "--index", str(root)],
                             cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2 and "re-ingest" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "重新导入" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_ingest_cli_exit_codes(tmp_path: Path) -> None:

@@ -259,7 +259,7 @@ def test_bad_files_are_named_and_nothing_is_lost(ingested: tuple[Path, str]) -> 
 
 def test_missing_milvus_index_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = _run(index_main, ["search", "巡察", "--milvus-uri", str(tmp_path / "empty.db")])
-    assert code == 2 and "no index in Milvus" in err and "Traceback" not in err
+    assert code == 2 and "没有找到索引" in err and "Traceback" not in err
     code, _, err = _run(index_main, ["search", "巡察", "--backend", "milvus", "--milvus-uri", ""])
     assert code == 2 and "--milvus-uri" in err
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from index.answer import Answer
 from index.errors import BadQuery, IndexError_
 from index.filters import Filters
 from index.generate import generate, llm_config
+from index.records import Document
 from index.search import Hit
+from index.shown import restore
 
 from . import export, filters, highlight, state
 from .notice import open_notice
@@ -75,16 +79,17 @@ def render(ctx: state.Context) -> None:
         st.info(filters.empty_message(f))
         return
     terms = highlight.query_terms(question, engine.userdict)
-    _show_answer(answer, terms)
+    _show_answer(answer, terms, engine.documents)
     _show_generated(question, answer)
-    _show_passages(question, hits, terms)
+    _show_passages(question, hits, terms, engine.documents)
 
 
-def _show_answer(answer: Answer, terms: list[str]) -> None:
+def _show_answer(answer: Answer, terms: list[str], documents: Mapping[str, Document]) -> None:
     """The short answer first, then list items, the answer sentence inside its passage, then the citations.
 
     When the library finds no clear answer (``no_answer``) the page says so
     (语料中未找到明确答案) and lists the closest passages' sources instead.
+    Everything quoted is written in the notice's own characters (see :mod:`index.shown`).
     """
     if answer.no_answer:
         st.subheader("答案")
@@ -96,28 +101,42 @@ def _show_answer(answer: Answer, terms: list[str]) -> None:
     if not answer.answer or not (0 <= answer.sentence_hit < len(answer.citations)):
         return
     st.subheader("答案")
+    source = answer.citations[answer.sentence_hit]
+    source_doc = documents.get(source.doc_id)
     if answer.short_answer and not answer.items:
-        st.html(f'<div class="ns-short-answer" style="{SHORT_STYLE}">{highlight.esc(answer.short_answer)}</div>')
+        short = restore(source_doc, answer.short_answer)
+        st.html(f'<div class="ns-short-answer" style="{SHORT_STYLE}">{highlight.esc(short)}</div>')
     if answer.items:
-        rows = "".join(f'<li>{highlight.esc(item["text"])}{_evidence(item)} <sup>[{item["citation"] + 1}]</sup></li>'
+        rows = "".join(f'<li>{highlight.esc(_item_doc_text(item, answer, documents))}'
+                       f'{_evidence(item, _item_doc(item, answer, documents))} <sup>[{item["citation"] + 1}]</sup></li>'
                        for item in answer.items)
         st.html(f'<ol class="ns-answer-items">{rows}</ol>')
-    source = answer.citations[answer.sentence_hit]
-    st.html(highlight.answer_box(answer.answer, source, answer.start, answer.end, terms))
+    st.html(highlight.answer_box(answer.answer, source, answer.start, answer.end, terms, source_doc))
     st.caption("答案是从通报原文中摘取的句子（绿色），请以原文为准。")
     st.markdown("**引用来源**")
     st.html(highlight.citation_list(answer.citations, answer.sentence_hit))
 
 
-def _evidence(item: dict) -> str:
+def _item_doc(item: dict, answer: Answer, documents: Mapping[str, Document]) -> Document | None:
+    """The notice a list item is cited from."""
+    number = item.get("citation", -1)
+    return documents.get(answer.citations[number].doc_id) if 0 <= number < len(answer.citations) else None
+
+
+def _item_doc_text(item: dict, answer: Answer, documents: Mapping[str, Document]) -> str:
+    """A list item's text in its notice's own characters."""
+    return restore(_item_doc(item, answer, documents), str(item["text"]))
+
+
+def _evidence(item: dict, doc: Document | None = None) -> str:
     """A cross-notice item's evidence sentence (哪些单位被指出…: the unit, then what its notice says), escaped."""
     sentence = item.get("sentence")
     if not sentence:
         return ""
-    out = f'：<span class="ns-item-evidence">{highlight.esc(sentence)}</span>'
+    out = f'：<span class="ns-item-evidence">{highlight.esc(restore(doc, sentence))}</span>'
     for key, label in (("measures", "整改措施"), ("progress", "整改进展")):
         if item.get(key):
-            out += f'<div class="ns-item-{key}">{label}：{highlight.esc(item[key])}</div>'
+            out += f'<div class="ns-item-{key}">{label}：{highlight.esc(restore(doc, item[key]))}</div>'
     return out
 
 
@@ -139,13 +158,13 @@ def _show_generated(question: str, answer: Answer) -> None:
                 st.text(generated.text)  # plain text: nothing the model writes is rendered as HTML
 
 
-def _show_passages(question: str, hits: list[Hit], terms: list[str]) -> None:
+def _show_passages(question: str, hits: list[Hit], terms: list[str], documents: Mapping[str, Document]) -> None:
     """Ranked passages with the query terms marked, each with a button to read the notice."""
     st.subheader(f"相关段落（{len(hits)}）")
     st.download_button("导出结果（CSV）", export.hits_csv(question, hits), file_name="检索结果.csv",
                        mime="text/csv", key="export_csv", icon=":material/download:")
     for rank, hit in enumerate(hits, 1):
-        st.html(highlight.hit_card(hit, rank, terms))
+        st.html(highlight.hit_card(hit, rank, terms, documents.get(hit.doc_id)))
         st.button("阅读全文", key=f"open_{rank}_{hit.chunk_id}", on_click=open_notice,
                   args=(hit.doc_id, hit.start, hit.end, hit.finding, tuple(terms)),
                   icon=":material/article:")
