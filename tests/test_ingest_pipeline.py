@@ -135,7 +135,7 @@ def test_ingest_cli_exit_codes(tmp_path: Path) -> None:
     ok = subprocess.run([sys.executable, "-m", "ingest", str(SEED), str(DATA / "bad" / "empty.txt"),
                          "--index", str(root), "--quiet"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
-    assert "empty.txt" in ok.stderr and "indexed 1" in ok.stdout
+    assert "empty.txt" in ok.stderr and "已索引 1" in ok.stdout
     bad = subprocess.run([sys.executable, "-m", "ingest", str(DATA / "bad"), "--index", str(tmp_path / "other")],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
