@@ -701,7 +701,7 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
     except _Unreadable:
         raise
     except Exception as exc:  # pypdf raises many types for broken files
-        raise _Unreadable(f"PDF 文件已损坏（{type(exc).__name__}）") from exc
+        raise _Unreadable("PDF 文件已损坏，无法读取") from exc
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     if not text:
         raise _Unreadable(f"PDF 中没有可提取的文字（共 {len(pages)} 页；扫描图片需要先做文字识别）")
@@ -758,11 +758,11 @@ def _load_docx(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]
     except _Unreadable:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise _Unreadable(f"Word .docx 文件已损坏或不是 .docx 文件（{type(exc).__name__}）") from exc
+        raise _Unreadable("Word .docx 文件已损坏或不是 .docx 文件") from exc
     except Exception as exc:  # python-docx/lxml raise many types
         if "Excessive depth" in str(exc):
             raise _Unreadable("过于复杂：XML 嵌套过深") from exc
-        raise _Unreadable(f"Word .docx 文件已损坏（{type(exc).__name__}）") from exc
+        raise _Unreadable("Word .docx 文件已损坏，无法读取") from exc
     text = "\n".join(lines).strip()
     if not text:
         raise _Unreadable("Word 文档中没有文字")

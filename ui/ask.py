@@ -24,6 +24,9 @@ ANSWER_CITATIONS = 5
 NOT_FOUND = "语料中未找到明确答案"
 SHORT_STYLE = "font-size:1.6rem;font-weight:700;margin:.2rem 0 .6rem"
 PER_DOC = 2
+#: What the page says while the question box is empty (before the first question / after only spaces).
+START_HINT = "请在上面的输入框中输入问题或关键词，按回车检索；也可以点选上面的示例问题。"
+EMPTY_HINT = "问题是空的：请输入要问的问题或几个关键词（例如机构名称、“整改”“巡察组”），再按回车。"
 
 EXAMPLES = (
     "张家界市委宣传部整改工作领导小组的组长是谁？",
@@ -51,6 +54,19 @@ def run_query(root: str, generation: str, question: str, kinds: tuple[str, ...],
     return answer, hits
 
 
+#: Notices looked at to tell common words from rare ones (evenly spaced; a large index need not be read whole).
+TERM_SAMPLE = 1000
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def marked_terms(root: str, generation: str, terms: tuple[str, ...]) -> list[str]:
+    """The query words worth marking in passages: the common ones left out (see :func:`ui.highlight.rare_terms`)."""
+    documents = state.load_engine(root, generation).documents
+    ids = list(documents)
+    step = max(1, len(ids) // TERM_SAMPLE)
+    return highlight.rare_terms(terms, (documents[doc_id].text for doc_id in ids[::step]))
+
+
 def render(ctx: state.Context) -> None:
     """Question box, answer, citations, ranked passages, CSV export."""
     engine = ctx.engine
@@ -58,8 +74,10 @@ def render(ctx: state.Context) -> None:
     st.text_input("输入问题或关键词", key=KEY_QUESTION, placeholder="例如：" + EXAMPLES[0],
                   help="可以直接提问，也可以输入关键词；繁体、全角字符会自动转换。按回车检索。")
     st.pills("示例问题", EXAMPLES, key=KEY_EXAMPLE, on_change=_use_example, label_visibility="collapsed")
-    question = (st.session_state.get(KEY_QUESTION) or "").strip()
+    typed = st.session_state.get(KEY_QUESTION) or ""
+    question = typed.strip()
     if not question:
+        st.info(EMPTY_HINT if typed else START_HINT, icon=":material/edit:")
         st.caption(f"索引中共有 {len(engine.documents)} 篇通报。答案摘自通报原文，并注明出处。")
         return
     f = ctx.filters
@@ -78,7 +96,8 @@ def render(ctx: state.Context) -> None:
     if not hits and not answer.citations:
         st.info(filters.empty_message(f))
         return
-    terms = highlight.query_terms(question, engine.userdict)
+    terms = marked_terms(str(engine.root.resolve()), engine.generation,
+                         tuple(highlight.query_terms(question, engine.userdict)))
     _show_answer(answer, terms, engine.documents)
     _show_generated(question, answer)
     _show_passages(question, hits, terms, engine.documents)

@@ -70,4 +70,5 @@ def render(ctx: state.Context) -> None:
 
     created = engine.manifest.get("created", "")
     model = engine.manifest.get("config", {}).get("model", "")
-    st.caption(f"索引：`{engine.root}` · {engine.generation} · 建立于 {created} · 模型 `{model}`")
+    with st.expander("技术信息", expanded=False):  # for whoever maintains the index; folded by default
+        st.caption(f"索引位置：`{engine.root}` · 版本 {engine.generation} · 建立时间 {created} · 向量模型 `{model}`")

@@ -172,8 +172,8 @@ def render(ctx: state.Context) -> None:
         "JSONL 每行一篇通报（字段 id、title、url、text…）。相同内容的通报只索引一次。"
     )
     if ctx.problem:
-        st.caption(f"导入到：`{ctx.root}`（将新建索引）")
-    else:
+        st.caption("还没有索引：导入的通报将建立一个新的索引。")
+    with st.expander("技术信息", expanded=False):
         st.caption(f"导入到：`{ctx.root}`")
     files = st.file_uploader("选择通报文件（可多选，也可拖放到下框中）", type=list(ACCEPTED),
                              accept_multiple_files=True, key=KEY_FILES,
