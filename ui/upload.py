@@ -178,7 +178,7 @@ def render(ctx: state.Context) -> None:
     files = st.file_uploader("选择通报文件（可多选，也可拖放到下框中）", type=list(ACCEPTED),
                              accept_multiple_files=True, key=KEY_FILES,
                              help=f"可一次选择多个文件，每个不超过 {MAX_MB} MB；"
-                                  f"类型：{'、'.join(e.upper() for e in ACCEPTED)}。")
+                                  f"类型：{'、'.join('.' + e for e in ACCEPTED)}。")
     if st.button("导入到索引", type="primary", disabled=not files, icon=":material/upload:"):
         result = ingest_files(files or [], ctx.root)
         st.session_state[KEY_RESULT] = result
