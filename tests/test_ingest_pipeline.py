@@ -152,4 +152,4 @@ def test_doc_command_on_seed(shared_index: Path) -> None:
     assert "(dāng)" in doc["original"] and "(dāng)" not in doc["text"]
     missing = subprocess.run([sys.executable, "-m", "index", "doc", "nope", "--index", str(shared_index)],
                              cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert missing.returncode == 2 and "no document" in missing.stderr
+    assert missing.returncode == 2 and "索引中没有编号为 'nope' 的通报" in missing.stderr
