@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cli_text import json_reason
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "multilingual-e5-small"
 DEFAULT_INDEX_DIR = REPO_ROOT / "data" / "index"
@@ -79,9 +81,9 @@ class Limits:
         try:
             values = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"NOTICE_LIMITS is not a JSON object: {exc.msg}") from exc
+            raise ValueError(f"NOTICE_LIMITS 不是 JSON 对象：{json_reason(exc)}") from exc
         if not isinstance(values, dict):
-            raise ValueError("NOTICE_LIMITS must be a JSON object of limit names")
+            raise ValueError("NOTICE_LIMITS 必须是以限额名称为键的 JSON 对象")
         return cls().updated(**values)
 
     def updated(self, **values: object) -> Limits:
@@ -89,13 +91,13 @@ class Limits:
         names = {f.name: f.type for f in dataclasses.fields(self)}
         unknown = sorted(set(values) - set(names))
         if unknown:
-            raise ValueError(f"unknown limit(s): {', '.join(unknown)} (known: {', '.join(names)})")
+            raise ValueError(f"未知的限额：{'、'.join(unknown)}（可用：{'、'.join(names)}）")
         out = dataclasses.replace(self)
         for key, value in values.items():
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ValueError(f"limit {key} must be a positive number, got {value!r}")
+                raise ValueError(f"限额 {key} 必须是正数，而不是 {value!r}")
             setattr(out, key, float(value) if key in ("file_seconds", "ocr_seconds") else int(value))
         return out
 

@@ -1,8 +1,8 @@
 """Errors the CLI and the page turn into a clear message (never a traceback).
 
 Each class carries ``zh``, a short Chinese statement of the kind of problem:
-the CLI prints it before an English message (``error: 找不到该通报或问题 — no
-document …``) so every error line reads in Chinese; the line still opens with
+messages are written in Chinese; one that is not (from a library) gets ``zh``
+in front (``error: 找不到该通报或问题 — …``).  The line still opens with
 ``error:`` (the README's contract for scripts).
 """
 

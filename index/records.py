@@ -108,6 +108,9 @@ class Document:
     figures: dict[str, Any] = field(default_factory=dict)  # completion counts
     sections: list[Section] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # ``text`` before the width fold, line for line: the notice's own characters (``，`` not ``,``), what
+    # quotations show (see index.shown); "" when the same as ``text`` or in an index made before it existed
+    shown: str = ""
 
     def to_dict(self) -> dict:
         """JSON-serialisable dict."""

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from index.cli_text import install as install_chinese
 from index.config import DEFAULT_INDEX_DIR, Config, Limits
 from index.errors import IndexError_, error_line, store_io_error
 
@@ -19,44 +20,47 @@ from .load import display_path
 from .pipeline import ingest
 
 _LABELS = {
-    "indexed": "已索引 indexed",
-    "replaced": "已更新 replaced",
-    "unchanged": "未变化 unchanged",
-    "duplicate": "重复 duplicate of",
-    "rejected": "拒绝 rejected",
-    "removed": "已删除 removed",
+    "indexed": "已索引",
+    "replaced": "已更新",
+    "unchanged": "未变化",
+    "duplicate": "重复，与此相同",
+    "rejected": "拒绝",
+    "removed": "已删除",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m ingest``."""
-    parser = argparse.ArgumentParser(prog="python -m ingest", description="Ingest inspection notices into an index.")
-    parser.add_argument("paths", nargs="*", type=Path,
-                        help="files or folders (.txt .md .html .pdf .docx .jsonl; scans .png .jpg .tif .bmp: OCR)")
-    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX_DIR, help="index folder (default: %(default)s)")
-    parser.add_argument("--remove", action="append", default=[], metavar="DOC_ID", help="take a document out")
-    parser.add_argument("--model", help="sentence-transformers model name or folder (new index only)")
-    parser.add_argument("--rebuild", action="store_true", help="start a new index from the given files")
+    install_chinese()
+    parser = argparse.ArgumentParser(prog="python -m ingest", description="把巡视巡察通报导入索引。")
+    parser.add_argument("paths", nargs="*", type=Path, metavar="文件或文件夹",
+                        help="要导入的文件或文件夹（.txt .md .html .pdf .docx .jsonl；"
+                             "扫描件 .png .jpg .tif .bmp 做文字识别）")
+    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX_DIR, metavar="目录",
+                        help="索引所在的文件夹（默认：%(default)s）")
+    parser.add_argument("--remove", action="append", default=[], metavar="通报编号",
+                        help="从索引中删除一篇通报（可重复给出）")
+    parser.add_argument("--model", metavar="模型", help="sentence-transformers 模型名称或文件夹（仅用于新建索引）")
+    parser.add_argument("--rebuild", action="store_true", help="用给出的文件建立新的索引（替换原有索引）")
     parser.add_argument("--repair", action="store_true",
-                        help="rebuild damaged chunks, vectors and keyword files from the text the index keeps "
-                             "(done by any ingest; this one needs no PATH)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar, no per-file lines")
+                        help="由索引保存的正文重建损坏的分段、向量和关键词文件（任何一次导入都会做；此选项不需要文件）")
+    parser.add_argument("--quiet", action="store_true", help="不显示进度条，也不逐个文件输出")
     defaults = Limits()
     limits_group = parser.add_argument_group(
-        "limits per file", "a file over a limit is rejected as too large / too complex; "
-        "also settable as JSON in NOTICE_LIMITS, e.g. '{\"file_seconds\": 60}'")
+        "每个文件的限额", "超过限额的文件会以“过大”或“过于复杂”为由被拒绝；"
+        "也可以用 NOTICE_LIMITS 以 JSON 设置，例如 '{\"file_seconds\": 60}'")
     limits_group.add_argument("--max-file-mb", type=float, metavar="MB",
-                              help=f"largest file read (default {defaults.max_file_bytes // 2**20})")
+                              help=f"可读取的最大文件（默认 {defaults.max_file_bytes // 2**20} MB）")
     limits_group.add_argument("--max-line-mb", type=float, metavar="MB",
-                              help=f"largest JSONL line (default {defaults.max_line_bytes // 2**20})")
-    limits_group.add_argument("--max-chars", type=int, metavar="N",
-                              help=f"most characters of text per document (default {defaults.max_text_chars:,})")
-    limits_group.add_argument("--file-seconds", type=float, metavar="S",
-                              help=f"seconds to read, parse, chunk a document (default {defaults.file_seconds:g})")
-    limits_group.add_argument("--max-headings", type=int, metavar="N",
-                              help=f"most numbered headings per document (default {defaults.max_headings:,})")
+                              help=f"JSON Lines 文件中一行的最大大小（默认 {defaults.max_line_bytes // 2**20} MB）")
+    limits_group.add_argument("--max-chars", type=int, metavar="字数",
+                              help=f"每篇通报正文的最多字符数（默认 {defaults.max_text_chars:,}）")
+    limits_group.add_argument("--file-seconds", type=float, metavar="秒",
+                              help=f"读取、解析、分段一篇通报的最长秒数（默认 {defaults.file_seconds:g}）")
+    limits_group.add_argument("--max-headings", type=int, metavar="个数",
+                              help=f"每篇通报最多的编号标题数（默认 {defaults.max_headings:,}）")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None,
-                        help="where passages are embedded (default auto: cuda, fp16, when an NVIDIA GPU exists)")
+                        help="在哪里计算段落向量（默认 auto：有 NVIDIA GPU 时用 cuda、fp16）")
     from index.store.choice import add_backend_args
 
     add_backend_args(parser)
@@ -64,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.device:
         os.environ["NOTICE_DEVICE"] = args.device
     if not args.paths and not args.remove and not args.repair:
-        parser.error("give at least one PATH or --remove DOC_ID (or --repair)")
+        parser.error("请至少给出一个文件或文件夹，或 --remove 通报编号（或 --repair）")
     try:
         limits = Limits.from_env().updated(
             max_file_bytes=int(args.max_file_mb * 2**20) if args.max_file_mb is not None else None,
@@ -74,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     missing = [p for p in args.paths if not (p.exists() or p.is_symlink())]
     for path in missing:
-        print(f"{display_path(path)}: 拒绝 rejected: no such file or folder", file=sys.stderr)
+        print(f"{display_path(path)}: 拒绝: 文件或文件夹不存在", file=sys.stderr)
     config = Config.for_model(args.model) if args.model else None
 
     def show(source: str, status: str, detail: str) -> None:
@@ -94,22 +98,22 @@ def main(argv: list[str] | None = None) -> int:
         print(error_line(store_io_error(exc, "写入", display_path(exc.filename or str(args.index)))), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: the index is unchanged", file=sys.stderr)
+        print("已中断：索引没有改变", file=sys.stderr)
         return 130
     if report.recovered:
         print(f"注意：{args.index}/CURRENT 缺失或无效，已恢复为最新的完好版本 {report.recovered}", file=sys.stderr)
     for line in report.repaired:
         print(f"已修复 repaired: {line.split('；')[0]}（由保存的正文重建）", file=sys.stderr)
     for doc_id in report.not_found:
-        print(f"{doc_id}: 未找到 not in the index", file=sys.stderr)
-    summary = (f"indexed {len(report.indexed)}, replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, "
-               f"duplicates {len(report.duplicates)}, rejected {len(report.rejected) + len(missing)}, "
-               f"removed {len(report.removed)}")
+        print(f"{doc_id}: 未找到：索引中没有这篇通报", file=sys.stderr)
+    summary = (f"已索引 {len(report.indexed)}，已更新 {len(report.replaced)}，未变化 {len(report.unchanged)}，"
+               f"重复 {len(report.duplicates)}，拒绝 {len(report.rejected) + len(missing)}，"
+               f"已删除 {len(report.removed)}")
     if report.written:
         where = target.milvus.uri if target is not None else args.index
-        summary += f" → {report.counts['documents']} documents, {report.counts['chunks']} chunks in {where}"
+        summary += f" → {where} 中共有 {report.counts['documents']} 篇通报、{report.counts['chunks']} 个段落"
     else:
-        summary += " → index not changed"
+        summary += " → 索引没有改变"
     print(summary)
     nothing_good = not (report.changed or report.unchanged or report.duplicates)
     return 1 if nothing_good and (report.rejected or missing or report.not_found) else 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from index.shown import fold_chars
 from index.text.repair import (
     damaged_spans,
     is_garbled,
@@ -56,6 +57,12 @@ def repair(text: str) -> tuple[str, bool]:
 
 def repair_with_counts(text: str) -> tuple[str, tuple[bool, int]]:
     """Like :func:`repair`, also counting lost-byte runs rebuilt (see :func:`repair_lost_bytes`)."""
+    unfolded, counts = repair_unfolded(text)
+    return normalise_width(unfolded), counts
+
+
+def repair_unfolded(text: str) -> tuple[str, tuple[bool, int]]:
+    """Every repair of :func:`repair_with_counts` except the final width fold (the notice's own punctuation)."""
     garbled = is_garbled(text)
     stripped = strip_pinyin(text)
     rebuilt = 0
@@ -67,7 +74,7 @@ def repair_with_counts(text: str) -> tuple[str, tuple[bool, int]]:
         simplified = _ORPHAN_PINYIN.sub(lambda m: "" if _has_tone(m.group(1)) else m.group(0), simplified)
         simplified = _ORPHAN_LETTERS.sub("", simplified)
         simplified = _PRIVATE_USE.sub("?", simplified)  # a lost character, kept visible as a loss mark
-    return normalise_width(simplified), (repaired, rebuilt)
+    return simplified, (repaired, rebuilt)
 
 
 # ---------------------------------------------------------------- metadata lines
@@ -232,6 +239,8 @@ _BREADCRUMB = re.compile(
 )
 _HOME_NAV = re.compile(r"^\W*(?:网站)?首页\s*(?:$|[>>/|丨»›\s-])")
 _ENDS_HOME = re.compile(r"^\W*\S{0,10}首页\W*$")
+# A column name glued to the English word of the site's menu widget: ``要闻动态Navigation``.
+_NAV_CRUMB = re.compile(r"^\W*[^\s,。;]{0,20}\s*navigation\W*$", re.IGNORECASE)
 _CRUMB_SEP = re.compile(r"\s*(?:>>|>|»|›)\s*")
 _PROSE = re.compile(r"[,。;、“”!?]")
 _PREV_NEXT = re.compile(r"^\W*(?:阅读)?[上下]一(?:篇|条|页)")
@@ -247,10 +256,10 @@ _MAX_FURNITURE = 160
 
 
 def is_breadcrumb(line: str) -> bool:
-    """Site path lines: ``当前位置:首页 > …``, ``首页 > 要闻 > 正文``, ``您现在的位置``."""
+    """Site path lines: ``当前位置:首页 > …``, ``首页 > 要闻 > 正文``, ``您现在的位置``, ``要闻动态Navigation``."""
     if len(line) > _MAX_FURNITURE or "。" in line:
         return False
-    if _BREADCRUMB.match(line) or _HOME_NAV.match(line) or _ENDS_HOME.match(line):
+    if _BREADCRUMB.match(line) or _HOME_NAV.match(line) or _ENDS_HOME.match(line) or _NAV_CRUMB.match(line):
         return True
     parts = _CRUMB_SEP.split(line)
     return len(parts) >= 3 and all(0 < len(part) <= 30 for part in parts) and not _PROSE.search(line)
@@ -297,23 +306,78 @@ def clean(raw: RawDocument) -> tuple[str, dict]:
     and, when found, ``source_site`` ``editor`` ``author`` ``reviewer``
     ``keywords`` and ``published`` (ISO date).
     """
-    text, (repaired, rebuilt) = repair_with_counts(raw.text)
+    text, _, meta = clean_shown(raw)
+    return text, meta
+
+
+def clean_shown(raw: RawDocument) -> tuple[str, str, dict]:
+    """Like :func:`clean`, also returning the text as the notice writes it (the *shown* text).
+
+    The shown text is the clean text before the width fold: the same lines,
+    with the notice's own characters (``，`` ``（`` ``……`` stay as they are).
+    Folding it character by character (:func:`index.shown.fold_chars`) gives
+    the clean text exactly; it is "" when it would equal the clean text, or
+    when that cannot be kept (a fold that joins characters).
+    """
+    unfolded, (repaired, rebuilt) = repair_unfolded(raw.text)
     garbled = is_garbled(raw.text)
     meta: dict = {"repaired": repaired, "garbled": garbled}
     kept: list[str] = []
+    shown: list[str] = []
     removed = 0
-    for line in text.splitlines():
-        line = line.strip()
+    lines = unfolded.splitlines()
+    folded_lines = [normalise_width(line) for line in lines]
+    exact = folded_lines == normalise_width(unfolded).splitlines()
+    heading_zone = True  # the top of the page, before the first sentence: a title may be repeated there
+    for raw_line, folded in zip(lines, folded_lines, strict=True):
+        line = folded.strip()
         result = _clean_line(line, meta)
+        if result and heading_zone and _repeats_last(result, kept):
+            result = None
         if result is None:
             removed += 1
-        else:
-            kept.append(result)
+            continue
+        if "。" in result:
+            heading_zone = False
+        kept.append(result)
+        shown.append(_shown_line(raw_line, folded, result) if exact else result)
     meta["removed_lines"] = removed
     text = _collapse_blank_lines(kept)
+    shown_text = _collapse_blank_lines(shown)
+    if shown_text == text or fold_chars(shown_text) != text:
+        shown_text = ""
     meta["lost_bytes_repaired"] = rebuilt
     meta["damaged_runs"] = len(damaged_spans(text, garbled))
-    return text, meta
+    return text, shown_text, meta
+
+
+def _repeats_last(line: str, kept: list[str]) -> bool:
+    """A title line repeated right under itself at the top of a page (``X`` then ``X`` again)."""
+    last = next((k for k in reversed(kept) if k), "")
+    return line == last and len(_HAN.findall(line)) >= 6 and len(line) <= _MAX_FURNITURE
+
+
+def _shown_line(raw_line: str, folded: str, result: str) -> str:
+    """The part of ``raw_line`` (before the width fold) that folds to ``result``, else ``result`` itself.
+
+    ``result`` is ``folded`` stripped, or the end of it (the content after a
+    metadata label, see :func:`parse_meta_line`).
+    """
+    if not result:
+        return result
+    end = len(folded.rstrip())
+    start = end - len(result)
+    if start < 0 or folded[start:end] != result:
+        return result
+    bounds = [0]
+    for ch in raw_line:
+        bounds.append(bounds[-1] + len(normalise_width(ch)))
+    if bounds[-1] != len(folded):
+        return result
+    try:
+        return raw_line[bounds.index(start):bounds.index(end)]
+    except ValueError:  # the cut falls inside one character's fold
+        return result
 
 
 def _clean_line(line: str, meta: dict) -> str | None:

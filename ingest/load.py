@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from index.cli_text import json_reason, os_reason
 from index.config import DEFAULT_INDEX_DIR, Limits
 from index.text.query import clean_str
 from ingest.ocr import IMAGE_EXTENSIONS
@@ -182,11 +183,15 @@ def _iter_candidates(paths: Sequence[Path]) -> Iterator[tuple[Path, Path | None]
             elif path.is_symlink():
                 yield LoadError(display_path(path), _link_problem(path))
             elif path.exists():
-                yield LoadError(display_path(path), "not a regular file")
+                yield LoadError(display_path(path), "不是普通文件")
             else:
-                yield LoadError(display_path(path), "no such file or folder")
+                yield LoadError(display_path(path), "文件或文件夹不存在")
         except OSError as exc:
-            yield LoadError(display_path(path), f"cannot read: {exc.strerror or exc}")
+            yield LoadError(display_path(path), f"无法读取：{os_reason(exc)}")
+
+
+#: JSON value types in Chinese (for "应为 JSON 对象，而不是…").
+_JSON_TYPES = {"list": "数组", "str": "字符串", "int": "整数", "float": "数字", "bool": "布尔值", "NoneType": "null"}
 
 
 def _link_problem(path: Path) -> str:
@@ -195,9 +200,9 @@ def _link_problem(path: Path) -> str:
         os.path.realpath(path, strict=True)
     except OSError as exc:
         if exc.errno == 40:  # ELOOP
-            return "symbolic link loop (not followed)"
-        return "broken symbolic link (its target does not exist)"
-    return "symbolic link to something that is not a regular file"
+            return "符号链接循环（未跟随）"
+        return "失效的符号链接（目标不存在）"
+    return "符号链接指向的不是普通文件"
 
 
 def _walk(top: Path, visited: set[str]) -> Iterator[tuple[Path, Path | None] | LoadError]:
@@ -245,9 +250,9 @@ def _walk(top: Path, visited: set[str]) -> Iterator[tuple[Path, Path | None] | L
             elif child.is_file():
                 yield child, top
             else:
-                yield LoadError(display_path(child), "not a regular file (device, pipe or socket)")
+                yield LoadError(display_path(child), "不是普通文件（设备、管道或套接字）")
         except OSError as exc:
-            yield LoadError(display_path(child), f"cannot read: {exc.strerror or exc}")
+            yield LoadError(display_path(child), f"无法读取：{os_reason(exc)}")
     for link, _target in links:
         yield link, top
 
@@ -256,7 +261,7 @@ def _list(folder: Path) -> list[Path] | LoadError:
     try:
         return sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as exc:
-        return LoadError(display_path(folder), f"cannot list folder: {exc.strerror or exc}")
+        return LoadError(display_path(folder), f"无法列出文件夹内容：{os_reason(exc)}")
 
 
 def _link_target(link: Path, real_top: str, links: list[tuple[Path, str]]) -> str:
@@ -266,13 +271,13 @@ def _link_target(link: Path, real_top: str, links: list[tuple[Path, str]]) -> st
     except OSError:
         return _link_problem(link)
     if os.path.commonpath([real_top, target]) != real_top:
-        return f"symbolic link out of the ingested folder (to {display_path(target)}), not followed"
+        return f"符号链接指向导入文件夹之外（{display_path(target)}），未跟随"
     if os.path.isdir(target):
         return ""  # inside the tree: its files are read from their real place
     if os.path.isfile(target):
         links.append((link, target))
         return ""
-    return "symbolic link to something that is not a regular file"
+    return "符号链接指向的不是普通文件"
 
 
 def _is_skipped_name(name: str) -> bool:
@@ -311,9 +316,9 @@ def load_file(path: Path, limits: Limits | None = None, doc_id: str | None = Non
     suffix = path.suffix.lower()
     loader = _LOADERS.get(suffix)
     if loader is None and suffix != ".jsonl":
-        kind = display_path(suffix) or "(no extension)"
+        kind = display_path(suffix) or "（无扩展名）"
         supported = " ".join(SUPPORTED_EXTENSIONS)
-        yield LoadError(shown, f"unsupported file type {kind} (supported: {supported})")
+        yield LoadError(shown, f"不支持的文件类型 {kind}（支持：{supported}）")
         return
     try:
         if suffix == ".jsonl":
@@ -328,18 +333,17 @@ def load_file(path: Path, limits: Limits | None = None, doc_id: str | None = Non
     except _Unreadable as exc:
         yield LoadError(shown, str(exc))
     except RecursionError:
-        yield LoadError(shown, "too complex: nested too deeply to read")
+        yield LoadError(shown, "过于复杂：嵌套过深，无法读取")
     except MemoryError:
-        yield LoadError(shown, "too large: ran out of memory while reading")
+        yield LoadError(shown, "过大：读取时内存不足")
     except Exception as exc:  # bad input must never crash a walk
-        yield LoadError(shown, f"unexpected error while reading: {type(exc).__name__}: {clean_str(str(exc))[:300]}")
+        yield LoadError(shown, f"读取时发生意外错误（{type(exc).__name__}: {clean_str(str(exc))[:300]}）")
 
 
 def _check_document(doc: RawDocument, limits: Limits) -> None:
     """Refuse oversized text; cut over-long titles; drop characters that cannot be stored."""
     if len(doc.text) > limits.max_text_chars:
-        raise _Unreadable(f"too large: {len(doc.text):,} characters of text "
-                          f"(limit {limits.max_text_chars:,}; see --max-chars)")
+        raise _Unreadable(f"过大：正文 {len(doc.text):,} 个字符（上限 {limits.max_text_chars:,}；见 --max-chars）")
     doc.text = clean_str(doc.text)
     doc.title = clean_str(doc.title)[: limits.max_title_chars]
     doc.url = clean_str(doc.url)[:2000]
@@ -350,16 +354,16 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
     try:
         size = path.stat().st_size
         if size > limits.max_file_bytes:
-            raise _Unreadable(f"too large: file of {size / 2**20:.1f} MiB "
-                              f"(limit {limits.max_file_bytes / 2**20:.0f} MiB; see --max-file-mb)")
+            raise _Unreadable(f"过大：文件 {size / 2**20:.1f} MiB（上限 {limits.max_file_bytes / 2**20:.0f} MiB；"
+                              "见 --max-file-mb）")
         with path.open("rb") as handle:
             data = handle.read(limits.max_file_bytes + 1)  # the file may grow after stat
         if len(data) > limits.max_file_bytes:
-            raise _Unreadable(f"too large: over {limits.max_file_bytes / 2**20:.0f} MiB (see --max-file-mb)")
+            raise _Unreadable(f"过大：超过 {limits.max_file_bytes / 2**20:.0f} MiB（见 --max-file-mb）")
     except OSError as exc:
-        raise _Unreadable(f"cannot read file: {exc.strerror or exc}") from exc
+        raise _Unreadable(f"无法读取文件：{os_reason(exc)}") from exc
     if not data.strip():
-        raise _Unreadable("empty file")
+        raise _Unreadable("空文件")
     return data
 
 
@@ -372,8 +376,8 @@ def _base_meta(path: Path, fmt: str, **extra: object) -> dict:
 def _load_text(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
     """Plain text or Markdown: decoded as is."""
     if len(data) > 4 * limits.max_text_chars + 4:  # no encoding spends more than 4 bytes a character
-        raise _Unreadable(f"too large: {len(data) / 2**20:.1f} MiB of text, over {limits.max_text_chars:,} "
-                          "characters (see --max-chars)")
+        raise _Unreadable(f"过大：{len(data) / 2**20:.1f} MiB 的文本，超过 {limits.max_text_chars:,} 个字符"
+                          "（见 --max-chars）")
     text, encoding = decode_bytes(data)
     fmt = "md" if path.suffix.lower() == ".md" else "txt"
     yield RawDocument(doc_id=path.stem, text=text, source=str(path), meta=_base_meta(path, fmt, encoding=encoding))
@@ -426,7 +430,7 @@ def decode_bytes(data: bytes, declared: str = "") -> tuple[str, str]:
     """
     decoded = _decode_with_bom(data)
     if decoded is None and b"\x00" in data:
-        raise _Unreadable("binary file (contains NUL bytes), not text")
+        raise _Unreadable("二进制文件（含 NUL 字节），不是文本")
     text, codec = decoded or _decode_utf8(data) or _decode_declared(data, declared) or _decode_detected(data)
     _check_plausible(text)
     return text, codec
@@ -440,8 +444,8 @@ def _decode_with_bom(data: bytes) -> tuple[str, str] | None:
                 return data.decode(codec), codec.replace("-sig", "")
             except UnicodeDecodeError as exc:
                 raise _Unreadable(
-                    f"undecodable bytes: the file starts with a {codec} byte-order mark "
-                    f"but is not valid {codec} ({exc.reason} at byte {exc.start})"
+                    f"无法解码的字节：文件以 {codec} 字节顺序标记开头，"
+                    f"但内容不是有效的 {codec}（第 {exc.start} 字节）"
                 ) from exc
     return None
 
@@ -502,7 +506,7 @@ def _decode_detected(data: bytes) -> tuple[str, str]:
         if name in found or _mostly_common_hanzi(text):
             return text, codec
     raise _Unreadable(
-        "undecodable bytes: not valid UTF-8 and not decodable as Chinese text (GB18030/GBK/Big5) or other CJK text"
+        "无法解码的字节：既不是有效的 UTF-8，也无法按中文编码（GB18030/GBK/Big5）或其他中日韩编码解码"
     )
 
 
@@ -526,10 +530,10 @@ def _encodable(ch: str, codec: str) -> bool:
 def _check_plausible(text: str) -> None:
     """Refuse decoded text that is really binary (many control characters)."""
     if not text.strip():
-        raise _Unreadable("empty file (only whitespace)")
+        raise _Unreadable("空文件（只有空白）")
     controls = len(_CONTROL.findall(text))
     if controls > max(2, len(text) * 0.01):
-        raise _Unreadable("binary file (control bytes), not text")
+        raise _Unreadable("二进制文件（含控制字节），不是文本")
 
 
 # ---------------------------------------------------------------- HTML
@@ -608,14 +612,14 @@ def _load_html(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]
     html, encoding = decode_bytes(data, declared.group(1).decode("ascii") if declared else "")
     depth = html_depth(html)
     if depth > limits.max_html_depth:
-        raise _Unreadable(f"too complex: HTML nested {depth:,} elements deep (limit {limits.max_html_depth:,})")
+        raise _Unreadable(f"过于复杂：HTML 元素嵌套 {depth:,} 层（上限 {limits.max_html_depth:,}）")
     try:
         root = lxml.html.document_fromstring(html)
     except Exception as exc:  # lxml raises several types for junk
-        raise _Unreadable(f"not a readable HTML page ({exc})") from exc
+        raise _Unreadable("不是可读的 HTML 网页") from exc
     text = _main_text(html) or _plain_text(root)
     if not text.strip():
-        raise _Unreadable("no text found in HTML page")
+        raise _Unreadable("HTML 网页中没有找到正文")
     meta = _base_meta(path, "html", encoding=encoding, published=_html_published(root))
     yield RawDocument(
         doc_id=path.stem,
@@ -700,18 +704,17 @@ def _load_pdf(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]:
             pages.append(page.extract_text() or "")
             size += len(pages[-1])
             if size > limits.max_text_chars:
-                raise _Unreadable(f"too large: over {limits.max_text_chars:,} characters of text "
-                                  f"after {len(pages)} page(s) (see --max-chars)")
+                raise _Unreadable(f"过大：读到第 {len(pages)} 页时正文已超过 {limits.max_text_chars:,} 个字符"
+                                  "（见 --max-chars）")
     except _Unreadable:
         raise
     except Exception as exc:  # pypdf raises many types for broken files
-        raise _Unreadable(f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
+        raise _Unreadable("PDF 文件已损坏，无法读取") from exc
     meta = _base_meta(path, "pdf", pages=len(pages))
     images: dict[int, bytes] = {}
     text = _pdf_text_with_ocr(data, pages, limits, meta, images)
     if not text:
-        raise _Unreadable(f"PDF has no extractable text ({len(pages)} page(s)); "
-                          "扫描页也没有识别出文字（PDF 没有可提取的文字）")
+        raise _Unreadable(f"PDF 中没有可提取的文字，扫描页也没有识别出文字（共 {len(pages)} 页）")
     title = _pdf_title(reader)
     if title == path.stem:  # written by the tool that made the file (PIL, scanners), not a title
         title = ""
@@ -747,9 +750,9 @@ def _pdf_text_with_ocr(data: bytes, pages: list[str], limits: Limits, meta: dict
 def _check_pdf_bytes(data: bytes) -> None:
     """Refuse non-PDF bytes and truncated files before handing them to pypdf."""
     if b"%PDF-" not in data[:1024]:
-        raise _Unreadable("not a PDF file (no %PDF header)")
+        raise _Unreadable("不是 PDF 文件（没有 %PDF 文件头）")
     if b"%%EOF" not in data[-4096:]:
-        raise _Unreadable("truncated PDF (no end-of-file marker; the download or copy was cut short)")
+        raise _Unreadable("PDF 文件不完整（没有文件结束标记：下载或复制时被截断）")
 
 
 def _unlock(reader: PdfReader) -> None:
@@ -759,9 +762,9 @@ def _unlock(reader: PdfReader) -> None:
     try:
         ok = reader.decrypt("")
     except Exception as exc:  # missing crypto backend, unknown scheme
-        raise _Unreadable(f"encrypted PDF that cannot be opened ({exc})") from exc
+        raise _Unreadable("加密的 PDF，无法打开") from exc
     if not ok:
-        raise _Unreadable("encrypted PDF (password required)")
+        raise _Unreadable("加密的 PDF（需要密码）")
 
 
 def _pdf_title(reader: PdfReader) -> str:
@@ -807,14 +810,14 @@ def _load_docx(path: Path, data: bytes, limits: Limits) -> Iterator[RawDocument]
     except _Unreadable:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise _Unreadable(f"corrupt or not a Word .docx file ({type(exc).__name__}: {exc})") from exc
+        raise _Unreadable("Word .docx 文件已损坏或不是 .docx 文件") from exc
     except Exception as exc:  # python-docx/lxml raise many types
         if "Excessive depth" in str(exc):
-            raise _Unreadable(f"too complex: XML nested too deeply ({exc})") from exc
-        raise _Unreadable(f"corrupt Word .docx file ({type(exc).__name__}: {exc})") from exc
+            raise _Unreadable("过于复杂：XML 嵌套过深") from exc
+        raise _Unreadable("Word .docx 文件已损坏，无法读取") from exc
     text = "\n".join(lines).strip()
     if not text:
-        raise _Unreadable("Word document has no text")
+        raise _Unreadable("Word 文档中没有文字")
     yield RawDocument(doc_id=path.stem, text=text, source=str(path), title=title, meta=_base_meta(path, "docx"))
 
 
@@ -824,12 +827,12 @@ def _check_docx_zip(data: bytes, limits: Limits) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise _Unreadable(f"corrupt or not a Word .docx file (BadZipFile: {exc})") from exc
+        raise _Unreadable("Word .docx 文件已损坏或不是 .docx 文件（不是有效的压缩包）") from exc
     xml = sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels")))
     total = sum(i.file_size for i in infos)
     if xml > limits.max_unzipped_bytes or total > 4 * limits.max_unzipped_bytes:
-        raise _Unreadable(f"too large: the .docx unpacks to {total / 2**20:,.0f} MiB ({xml / 2**20:,.0f} MiB of XML; "
-                          f"limit {limits.max_unzipped_bytes / 2**20:.0f} MiB of XML)")
+        raise _Unreadable(f"过大：.docx 解压后 {total / 2**20:,.0f} MiB（其中 XML {xml / 2**20:,.0f} MiB；"
+                          f"XML 上限 {limits.max_unzipped_bytes / 2**20:.0f} MiB）")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             body = archive.read("word/document.xml")
@@ -838,7 +841,7 @@ def _check_docx_zip(data: bytes, limits: Limits) -> None:
     # counted on the bytes: parsing a table of a million cells takes minutes before any check
     cells = body.count(b"<w:tc>") + body.count(b"<w:tc ")
     if cells > limits.max_table_cells:
-        raise _Unreadable(f"too complex: {cells:,} table cells (limit {limits.max_table_cells:,})")
+        raise _Unreadable(f"过于复杂：{cells:,} 个表格单元格（上限 {limits.max_table_cells:,}）")
 
 
 class _TableBudget:
@@ -851,7 +854,7 @@ class _TableBudget:
     def add_cell(self) -> None:
         self.cells += 1
         if self.cells > self.limits.max_table_cells:
-            raise _Unreadable(f"too complex: over {self.limits.max_table_cells:,} table cells")
+            raise _Unreadable(f"过于复杂：超过 {self.limits.max_table_cells:,} 个表格单元格")
 
 
 def _docx_lines(container: DocxDocument | _Cell, budget: _TableBudget, depth: int = 0) -> Iterator[str]:
@@ -877,7 +880,7 @@ def _docx_table_lines(table: Table, budget: _TableBudget, depth: int) -> Iterato
     from docx.table import _Cell
 
     if depth > budget.limits.max_table_depth:
-        raise _Unreadable(f"too complex: tables nested more than {budget.limits.max_table_depth} deep")
+        raise _Unreadable(f"过于复杂：表格嵌套超过 {budget.limits.max_table_depth} 层")
     above: dict[int, str] = {}  # grid column → text of the cell a vertical merge continues
     for tr in table._tbl.tr_lst:
         cells: list[str] = []
@@ -914,7 +917,7 @@ def _load_jsonl(path: Path, shown: str, file_id: str, limits: Limits) -> Iterato
     try:
         handle = path.open("rb")
     except OSError as exc:
-        yield LoadError(shown, f"cannot read file: {exc.strerror or exc}")
+        yield LoadError(shown, f"无法读取文件：{os_reason(exc)}")
         return
     with handle:
         for lineno, line, problem in _jsonl_lines(handle, limits):
@@ -926,7 +929,7 @@ def _load_jsonl(path: Path, shown: str, file_id: str, limits: Limits) -> Iterato
                 except _Unreadable as exc:
                     problem = str(exc)
             if doc is not None and doc.doc_id in ids:
-                problem, doc = f"duplicate id {doc.doc_id!r} (first on line {ids[doc.doc_id]})", None
+                problem, doc = f"编号重复 {doc.doc_id!r}（第一次出现在第 {ids[doc.doc_id]} 行）", None
             if doc is not None:
                 ids[doc.doc_id] = lineno
                 records += 1
@@ -940,10 +943,10 @@ def _load_jsonl(path: Path, shown: str, file_id: str, limits: Limits) -> Iterato
             else:
                 hidden += 1
     if hidden:
-        yield LoadError(shown, f"{hidden:,} more bad lines not listed (in all {errors:,} bad lines, "
-                               f"{records:,} records read)")
+        yield LoadError(shown, f"另有 {hidden:,} 个有问题的行未列出（共 {errors:,} 个有问题的行，"
+                               f"读到 {records:,} 条记录）")
     elif not records and not errors:
-        yield LoadError(shown, "empty file")
+        yield LoadError(shown, "空文件")
 
 
 def _jsonl_lines(handle: io.BufferedReader, limits: Limits) -> Iterator[tuple[int, str, str]]:
@@ -962,8 +965,8 @@ def _jsonl_lines(handle: io.BufferedReader, limits: Limits) -> Iterator[tuple[in
                 size += len(more)
                 if not more or more.endswith(b"\n"):
                     break
-            yield lineno, "", (f"too large: line of {size / 2**20:.1f} MiB "
-                               f"(limit {limit / 2**20:.0f} MiB; see --max-line-mb)")
+            yield lineno, "", (f"过大：这一行 {size / 2**20:.1f} MiB（上限 {limit / 2**20:.0f} MiB；"
+                               "见 --max-line-mb）")
             continue
         if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
@@ -971,7 +974,7 @@ def _jsonl_lines(handle: io.BufferedReader, limits: Limits) -> Iterator[tuple[in
             yield lineno, "", "blank"
             continue
         if b"\x00" in raw:
-            yield lineno, "", "binary data (NUL bytes), not a JSON line"
+            yield lineno, "", "二进制数据（含 NUL 字节），不是一行 JSON"
             continue
         # JSON Lines are UTF-8; GB18030 is accepted too (exports from Chinese tools), without
         # per-line charset detection, which would make a file of junk lines slow.
@@ -982,27 +985,26 @@ def _jsonl_lines(handle: io.BufferedReader, limits: Limits) -> Iterator[tuple[in
             except UnicodeDecodeError:
                 continue
         else:
-            yield lineno, "", "undecodable bytes: neither UTF-8 nor GB18030"
+            yield lineno, "", "无法解码的字节：既不是 UTF-8 也不是 GB18030"
 
 
 def _jsonl_record(path: Path, file_id: str, lineno: int, line: str, limits: Limits) -> RawDocument:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise _Unreadable(f"invalid JSON ({exc.msg} at column {exc.colno})") from exc
+        raise _Unreadable(f"无效的 JSON（{json_reason(exc)}）") from exc
     except RecursionError as exc:
-        raise _Unreadable("too complex: JSON nested too deeply") from exc
+        raise _Unreadable("过于复杂：JSON 嵌套过深") from exc
     if not isinstance(record, dict):
-        raise _Unreadable(f"expected a JSON object, got {type(record).__name__}")
+        raise _Unreadable(f"应为 JSON 对象，而不是{_JSON_TYPES.get(type(record).__name__, type(record).__name__)}")
     body = record.get("text")
     if not isinstance(body, str):
-        raise _Unreadable("missing 'text' field" if body is None else "'text' is not a string")
+        raise _Unreadable("缺少 'text' 字段" if body is None else "'text' 字段不是字符串")
     body = clean_str(body)
     if not body.strip():
-        raise _Unreadable("empty 'text'")
+        raise _Unreadable("'text' 字段为空")
     if len(body) > limits.max_text_chars:
-        raise _Unreadable(f"too large: {len(body):,} characters of text (limit {limits.max_text_chars:,}; "
-                          "see --max-chars)")
+        raise _Unreadable(f"过大：正文 {len(body):,} 个字符（上限 {limits.max_text_chars:,}；见 --max-chars）")
     doc_id = record.get("id")
     doc_id = clean_str(str(doc_id)).strip() if isinstance(doc_id, str | int) else ""
     doc_id = doc_id[:200] or f"{file_id}-{lineno}"

@@ -86,7 +86,7 @@ def _previous(root: Path, config: Config | None, rebuild: bool, report: IngestRe
         if not damages:
             return store.load(root, model=config.model if config else None)
     except IndexMismatch as exc:
-        raise IndexMismatch(f"{exc} (or pass --rebuild to start a new index from the given files)") from exc
+        raise IndexMismatch(f"{exc}（或加 --rebuild，用给出的文件建立新的索引）") from exc
     except IndexCorrupt as exc:  # an older index without checksums: found while parsing
         damages = exc.damages
     if any(_damaged_name(gen, d) in store.TEXT_FILES for d in damages):
@@ -219,21 +219,20 @@ def _read_file(path: Path, doc_id: str, shown: str, cfg: Config, limits: Limits,
                         ocr.save_page_images(pages_root, outcome[0].content_hash, item.page_images)
         except BudgetExceeded:
             if reading:  # the file's reader was interrupted: it cannot go on
-                rest = " (the rest of the file is not read)" if source != shown else ""
-                yield LoadError(shown, f"too complex: not read within {limits.file_seconds:g} s{rest} "
-                                       "(see --file-seconds)")
+                rest = "（文件其余部分未读取）" if source != shown else ""
+                yield LoadError(shown, f"过于复杂：{limits.file_seconds:g} 秒内没有读完{rest}（见 --file-seconds）")
                 return
-            yield LoadError(source, f"too complex: not cleaned, parsed and chunked within {limits.file_seconds:g} s "
-                                    "(see --file-seconds)")
+            yield LoadError(source, f"过于复杂：{limits.file_seconds:g} 秒内没有完成清洗、解析和分段"
+                                    "（见 --file-seconds）")
             continue
         except PrepareError as exc:
             outcome = LoadError(source, str(exc))
         except RecursionError:
-            outcome = LoadError(source, "too complex: nested too deeply to parse")
+            outcome = LoadError(source, "过于复杂：嵌套过深，无法解析")
         except MemoryError:
-            outcome = LoadError(source, "too large: ran out of memory")
+            outcome = LoadError(source, "过大：内存不足")
         except Exception as exc:  # one bad file must never abort the batch
-            outcome = LoadError(source, f"unexpected error: {type(exc).__name__}: {clean_str(str(exc))[:300]}")
+            outcome = LoadError(source, f"意外错误（{type(exc).__name__}: {clean_str(str(exc))[:300]}）")
         yield outcome
 
 
@@ -241,7 +240,7 @@ def _prepare_and_chunk(raw: RawDocument, cfg: Config, limits: Limits) -> tuple[D
     doc = prepare(raw, limits)
     chunks = chunk_document(doc.text, _structure_of(doc), doc.doc_id, cfg.max_chunk_chars)
     if len(chunks) > limits.max_chunks:
-        raise PrepareError(f"too large: {len(chunks):,} passages (limit {limits.max_chunks:,})")
+        raise PrepareError(f"过大：{len(chunks):,} 个段落（上限 {limits.max_chunks:,}）")
     for chunk in chunks:
         split_sentences(chunk.text)  # the sentences are split again at embedding; here for the budget
     return doc, chunks, raw.source
@@ -347,7 +346,7 @@ def _assemble(docs: dict[str, Document], fresh: set[str], prev: store.IndexData 
     embedder = get_embedder(cfg)
     if cfg.dimension and cfg.dimension != embedder.dimension:
         raise IndexMismatch(
-            f"model {cfg.model!r} gives {embedder.dimension}-d vectors, the index holds {cfg.dimension}-d"
+            f"模型 {cfg.model!r} 给出 {embedder.dimension} 维向量，而索引中是 {cfg.dimension} 维"
         )
     cfg.dimension = embedder.dimension
     new_chunks, new_findings, new_sentences = embed_once(embedder, [to_embed, finding_texts, sentence_texts],

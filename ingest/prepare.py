@@ -18,7 +18,7 @@ from index.records import Document
 from index.text.repair import is_damaged, without_damage
 from ingest.raw import RawDocument
 
-from .clean import clean
+from .clean import clean_shown
 from .metadata import extract_metadata
 from .structure import Structure, _candidates, parse_structure
 
@@ -119,18 +119,16 @@ def prepare(raw: RawDocument, limits: Limits | None = None) -> Document:
     """
     limits = limits or Limits()
     if len(raw.text) > limits.max_text_chars:
-        raise TooComplex(f"too large: {len(raw.text):,} characters of text (limit {limits.max_text_chars:,}; "
-                         "see --max-chars)")
-    text, boiler = clean(raw)
+        raise TooComplex(f"过大：正文 {len(raw.text):,} 个字符（上限 {limits.max_text_chars:,}；见 --max-chars）")
+    text, shown, boiler = clean_shown(raw)
     if not text.strip():
-        raise PrepareError("no text left after cleaning (empty or only page boilerplate)")
+        raise PrepareError("清洗后没有剩下正文（为空，或只有网页模板内容）")
     if len(text) > limits.max_text_chars:
-        raise TooComplex(f"too large: {len(text):,} characters after normalisation "
-                         f"(limit {limits.max_text_chars:,}; see --max-chars)")
+        raise TooComplex(f"过大：规范化后 {len(text):,} 个字符（上限 {limits.max_text_chars:,}；见 --max-chars）")
     # structure's later steps compare headings pairwise: count the candidates first
     headings = len(_candidates(text))
     if headings > limits.max_headings:
-        raise TooComplex(f"too complex: {headings:,} numbered headings (limit {limits.max_headings:,})")
+        raise TooComplex(f"过于复杂：{headings:,} 个编号标题（上限 {limits.max_headings:,}）")
     meta = extract_metadata(text, raw, boiler)
     structure = parse_structure(text, raw.doc_id)
     _keep_damage_out_of_headings(structure, bool(boiler.get("garbled")))
@@ -157,6 +155,7 @@ def prepare(raw: RawDocument, limits: Limits | None = None) -> Document:
         figures=structure.figures,
         sections=structure.sections,
         findings=structure.findings,
+        shown=shown,
     )
 
 

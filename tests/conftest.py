@@ -18,7 +18,7 @@ MODEL_MODULES = {"test_compare", "test_generate", "test_hostile", "test_ingest_p
                  "test_milvus", "test_model_setup", "test_onnx_encoder", "test_other_model", "test_browser",
                  "test_app", "test_app_compare", "test_sample_corpus", "test_search", "test_related",
                  "test_themes", "test_answer", "test_integrity",
-                 "test_filters_strict", "test_page_safety"}
+                 "test_filters_strict", "test_page_safety", "test_chinese"}
 #: ``make test-fast`` sets this: a test that loads the model anyway fails instead of silently being slow.
 FAST_TIER = os.environ.get("NOTICE_FAST_TIER") == "1"
 

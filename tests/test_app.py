@@ -172,7 +172,7 @@ def _empty_combination(page_documents: dict[str, Document]) -> tuple[str, str]:
 
 def test_filter_combination_without_results_says_so(app: AppTest, page_documents: dict[str, Document]) -> None:
     org, kind = _empty_combination(page_documents)
-    app.selectbox(key="f_org").set_value(org).run()
+    app.text_input(key="f_org").set_value(org).run()
     app.multiselect(key="f_kinds").set_value([kind]).run()
     at = ask(app, "巡察整改工作领导小组")
     assert not html_of(at, "ns-hit") and not html_of(at, "ns-answer-box")

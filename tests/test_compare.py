@@ -129,7 +129,7 @@ def test_cli_compare_json_and_text(shared_index: Path) -> None:
     assert any(p["b"]["heading"] == "财务管理不规范" for p in out["pairs"])
     result = cli("compare", "seed", "n0242", "--index", str(shared_index))
     assert result.returncode == 0, result.stderr
-    assert "unit: finding (A: finding, B: item)" in result.stdout
+    assert "比对单位：按问题（A：按问题，B：按问题条目）" in result.stdout
     assert "问题25 执行财经纪律不严格" in result.stdout
 
 

@@ -123,11 +123,11 @@ def test_mismatched_model_or_version_fails_clearly(small_corpus: Path, tmp_path:
     data = json.loads((gen / store.MANIFEST).read_text(encoding="utf-8"))
     data["config"]["chunker_version"] = "0"
     (gen / store.MANIFEST).write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(IndexMismatch, match="re-ingest"):
+    with pytest.raises(IndexMismatch, match="重新导入"):
         store.load(root)
     result = subprocess.run([sys.executable, "-m", "index", "search", "巡察", "--index", str(root)],
                             cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2 and "re-ingest" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "重新导入" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_ingest_cli_exit_codes(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_ingest_cli_exit_codes(tmp_path: Path) -> None:
     ok = subprocess.run([sys.executable, "-m", "ingest", str(SEED), str(DATA / "bad" / "empty.txt"),
                          "--index", str(root), "--quiet"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
-    assert "empty.txt" in ok.stderr and "indexed 1" in ok.stdout
+    assert "empty.txt" in ok.stderr and "已索引 1" in ok.stdout
     bad = subprocess.run([sys.executable, "-m", "ingest", str(DATA / "bad"), "--index", str(tmp_path / "other")],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
@@ -152,4 +152,4 @@ def test_doc_command_on_seed(shared_index: Path) -> None:
     assert "(dāng)" in doc["original"] and "(dāng)" not in doc["text"]
     missing = subprocess.run([sys.executable, "-m", "index", "doc", "nope", "--index", str(shared_index)],
                              cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert missing.returncode == 2 and "no document" in missing.stderr
+    assert missing.returncode == 2 and "索引中没有编号为 'nope' 的通报" in missing.stderr

@@ -44,14 +44,14 @@ def _squash(text: str) -> str:
 # ---------------------------------------------------------------- bad input
 
 BAD_FILES = [
-    ("empty.txt", "empty file"),
-    ("binary.pdf", "not a PDF file"),
-    ("truncated.pdf", "truncated PDF"),
-    ("encrypted.pdf", "encrypted PDF"),
-    ("no_text.pdf", "no extractable text"),
-    ("unknown.xyz", "unsupported file type .xyz"),
-    ("undecodable.txt", "undecodable bytes"),
-    ("corrupt.docx", "corrupt"),
+    ("empty.txt", "空文件"),
+    ("binary.pdf", "不是 PDF 文件"),
+    ("truncated.pdf", "PDF 文件不完整"),
+    ("encrypted.pdf", "加密的 PDF"),
+    ("no_text.pdf", "没有可提取的文字"),
+    ("unknown.xyz", "不支持的文件类型 .xyz"),
+    ("undecodable.txt", "无法解码的字节"),
+    ("corrupt.docx", "已损坏"),
 ]
 
 
@@ -72,7 +72,7 @@ def test_bad_folder_walk_never_raises_and_is_sorted() -> None:
 def test_missing_path_is_a_load_error(tmp_path: Path) -> None:
     result = _one(tmp_path / "absent.txt")
     assert isinstance(result, LoadError)
-    assert "no such file" in result.reason
+    assert "不存在" in result.reason
 
 
 def test_nul_bytes_are_binary(tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_nul_bytes_are_binary(tmp_path: Path) -> None:
     path.write_bytes((BAD / "binary.pdf").read_bytes())
     result = _one(path)
     assert isinstance(result, LoadError)
-    assert "binary" in result.reason
+    assert "二进制" in result.reason
 
 
 def test_truncated_real_pdf_was_a_real_pdf() -> None:
@@ -226,9 +226,9 @@ def test_jsonl_bad_lines_are_reported_and_others_load(tmp_path: Path) -> None:
     errors = {r.source: r.reason for r in results if isinstance(r, LoadError)}
     docs = [r for r in results if isinstance(r, RawDocument)]
     assert [d.doc_id for d in docs] == [json.loads(real[0])["id"], "batch-6"]
-    assert "invalid JSON" in errors[f"{path}:2"]
-    assert "missing 'text'" in errors[f"{path}:4"]
-    assert "duplicate id" in errors[f"{path}:5"]
+    assert "无效的 JSON" in errors[f"{path}:2"]
+    assert "缺少 'text'" in errors[f"{path}:4"]
+    assert "编号重复" in errors[f"{path}:5"]
     assert len(errors) == 3
 
 

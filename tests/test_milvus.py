@@ -259,14 +259,14 @@ def test_bad_files_are_named_and_nothing_is_lost(ingested: tuple[Path, str]) -> 
     folder_report = ingest([DATA / "bad"], root, progress=False)
     assert code == 1
     for source, reason in folder_report.rejected:
-        assert f"{source}: 拒绝 rejected: {reason}" in err
+        assert f"{source}: 拒绝: {reason}" in err
     assert MilvusStore(uri).count("chunks") == before
-    assert "index not changed" in out
+    assert "索引没有改变" in out
 
 
 def test_missing_milvus_index_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = _run(index_main, ["search", "巡察", "--milvus-uri", str(tmp_path / "empty.db")])
-    assert code == 2 and "no index in Milvus" in err and "Traceback" not in err
+    assert code == 2 and "没有找到索引" in err and "Traceback" not in err
     code, _, err = _run(index_main, ["search", "巡察", "--backend", "milvus", "--milvus-uri", ""])
     assert code == 2 and "--milvus-uri" in err
 

@@ -49,5 +49,5 @@ def test_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
                              "--model", str(tmp_path / "no-such-model")], cwd=REPO, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 2
-    assert "cannot load embedding model" in result.stderr and "Traceback" not in result.stderr
+    assert "无法加载向量模型" in result.stderr and "Traceback" not in result.stderr
     assert store.current_generation(tmp_path / "index") is None

@@ -76,10 +76,10 @@ def test_related_documents_follows_related(searcher) -> None:
 
 
 @pytest.mark.parametrize(("ref", "message"), [
-    ("seed:问题99", "its findings are: 问题1, 问题2"),
-    ("n9999:问题1", "no document 'n9999'"),
-    ("n9999", "no document 'n9999'"),
-    ("n0135:问题1", "has no numbered findings"),
+    ("seed:问题99", "它的问题有：问题1、问题2"),
+    ("n9999:问题1", "没有编号为 'n9999' 的通报"),
+    ("n9999", "没有编号为 'n9999' 的通报"),
+    ("n0135:问题1", "没有编号的问题"),
 ])
 def test_bad_references_raise(searcher, ref: str, message: str) -> None:
     with pytest.raises(NotFound, match=message):
@@ -110,7 +110,7 @@ def test_cli_related_finding_on_an_announcements_index(tmp_path_factory: pytest.
     root = announcements_index(tmp_path_factory)
     result = cli("related", "n0029:问题1", "--index", str(root))
     assert result.returncode == 2
-    assert "no numbered findings" in result.stderr and "Traceback" not in result.stderr
+    assert "没有编号的问题" in result.stderr and "Traceback" not in result.stderr
     result = cli("related", "巡视动员部署会", "--index", str(root), "--json")
     assert result.returncode == 0, result.stderr
     assert {e["doc_id"] for e in json.loads(result.stdout)} <= {"n0029", "n0031", "n0033"}

@@ -102,7 +102,7 @@ def test_cli_bad_query_message(shared_index: Path, query: str) -> None:
 def test_cli_missing_index(tmp_path: Path) -> None:
     result = _cli("search", "巡察", "--index", str(tmp_path / "nothing"))
     assert result.returncode == 2
-    assert "no index" in result.stderr and "Traceback" not in result.stderr
+    assert "没有找到索引" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_cli_search_ask_json_and_queries_file(shared_index: Path, tmp_path: Path) -> None:

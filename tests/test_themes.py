@@ -121,5 +121,5 @@ def test_cli_themes_json_and_text(shared_index: Path) -> None:
     result = cli("themes", "--index", str(shared_index), "--top", "3")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("1. ") and "keywords:" in result.stdout
+    assert lines[0].startswith("1. ") and "关键词：" in result.stdout
     assert not any(line.startswith("4. ") for line in lines)

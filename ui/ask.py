@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from index.answer.generate import generate, llm_config
 from index.answer.reader import Answer
 from index.errors import BadQuery, IndexError_
 from index.filters import Filters
+from index.records import Document
 from index.retrieve.searcher import Hit
+from index.shown import restore
 
 from . import export, filters, highlight, state
 from .notice import open_notice
@@ -21,6 +25,9 @@ ANSWER_CITATIONS = 5
 NOT_FOUND = "语料中未找到明确答案"
 SHORT_STYLE = "font-size:1.6rem;font-weight:700;margin:.2rem 0 .6rem"
 PER_DOC = 2
+#: What the page says while the question box is empty (before the first question / after only spaces).
+START_HINT = "请在上面的输入框中输入问题或关键词，按回车检索；也可以点选上面的示例问题。"
+EMPTY_HINT = "问题是空的：请输入要问的问题或几个关键词（例如机构名称、“整改”“巡察组”），再按回车。"
 
 EXAMPLES = (
     "张家界市委宣传部整改工作领导小组的组长是谁？",
@@ -48,6 +55,19 @@ def run_query(root: str, generation: str, question: str, kinds: tuple[str, ...],
     return answer, hits
 
 
+#: Notices looked at to tell common words from rare ones (evenly spaced; a large index need not be read whole).
+TERM_SAMPLE = 1000
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def marked_terms(root: str, generation: str, terms: tuple[str, ...]) -> list[str]:
+    """The query words worth marking in passages: the common ones left out (see :func:`ui.highlight.rare_terms`)."""
+    documents = state.load_engine(root, generation).documents
+    ids = list(documents)
+    step = max(1, len(ids) // TERM_SAMPLE)
+    return highlight.rare_terms(terms, (documents[doc_id].text for doc_id in ids[::step]))
+
+
 def render(ctx: state.Context) -> None:
     """Question box, answer, citations, ranked passages, CSV export."""
     engine = ctx.engine
@@ -55,8 +75,10 @@ def render(ctx: state.Context) -> None:
     st.text_input("输入问题或关键词", key=KEY_QUESTION, placeholder="例如：" + EXAMPLES[0],
                   help="可以直接提问，也可以输入关键词；繁体、全角字符会自动转换。按回车检索。")
     st.pills("示例问题", EXAMPLES, key=KEY_EXAMPLE, on_change=_use_example, label_visibility="collapsed")
-    question = (st.session_state.get(KEY_QUESTION) or "").strip()
+    typed = st.session_state.get(KEY_QUESTION) or ""
+    question = typed.strip()
     if not question:
+        st.info(EMPTY_HINT if typed else START_HINT, icon=":material/edit:")
         st.caption(f"索引中共有 {len(engine.documents)} 篇通报。答案摘自通报原文，并注明出处。")
         return
     f = ctx.filters
@@ -75,17 +97,19 @@ def render(ctx: state.Context) -> None:
     if not hits and not answer.citations:
         st.info(filters.empty_message(f))
         return
-    terms = highlight.query_terms(question, engine.userdict)
-    _show_answer(answer, terms)
+    terms = marked_terms(str(engine.root.resolve()), engine.generation,
+                         tuple(highlight.query_terms(question, engine.userdict)))
+    _show_answer(answer, terms, engine.documents)
     _show_generated(question, answer)
-    _show_passages(question, hits, terms)
+    _show_passages(question, hits, terms, engine.documents)
 
 
-def _show_answer(answer: Answer, terms: list[str]) -> None:
+def _show_answer(answer: Answer, terms: list[str], documents: Mapping[str, Document]) -> None:
     """The short answer first, then list items, the answer sentence inside its passage, then the citations.
 
     When the library finds no clear answer (``no_answer``) the page says so
     (语料中未找到明确答案) and lists the closest passages' sources instead.
+    Everything quoted is written in the notice's own characters (see :mod:`index.shown`).
     """
     if answer.no_answer:
         st.subheader("答案")
@@ -100,14 +124,17 @@ def _show_answer(answer: Answer, terms: list[str]) -> None:
     st.subheader("可能的答案" if unsure else "答案")
     if answer.confidence is not None:
         st.html(_confidence_badge(answer))
+    source = answer.citations[answer.sentence_hit]
+    source_doc = documents.get(source.doc_id)
     if answer.short_answer and not answer.items:
-        st.html(f'<div class="ns-short-answer" style="{SHORT_STYLE}">{highlight.esc(answer.short_answer)}</div>')
+        short = restore(source_doc, answer.short_answer)
+        st.html(f'<div class="ns-short-answer" style="{SHORT_STYLE}">{highlight.esc(short)}</div>')
     if answer.items:
-        rows = "".join(f'<li>{highlight.esc(item["text"])}{_evidence(item)} <sup>[{item["citation"] + 1}]</sup></li>'
+        rows = "".join(f'<li>{highlight.esc(_item_doc_text(item, answer, documents))}'
+                       f'{_evidence(item, _item_doc(item, answer, documents))} <sup>[{item["citation"] + 1}]</sup></li>'
                        for item in answer.items)
         st.html(f'<ol class="ns-answer-items">{rows}</ol>')
-    source = answer.citations[answer.sentence_hit]
-    st.html(highlight.answer_box(answer.answer, source, answer.start, answer.end, terms))
+    st.html(highlight.answer_box(answer.answer, source, answer.start, answer.end, terms, source_doc))
     st.caption("答案是从通报原文中摘取的句子（绿色），请以原文为准。")
     if unsure and answer.candidates:
         with st.expander(f"其他可能的答案（{len(answer.candidates)}）", expanded=True):
@@ -115,7 +142,7 @@ def _show_answer(answer: Answer, terms: list[str]) -> None:
                 hit = Hit(**{k: v for k, v in cand["citation"].items() if k in Hit.__dataclass_fields__})
                 start, end = cand["answer_span"]
                 st.html(f'<div class="ns-meta">置信度 {cand["confidence"]:.0%}</div>'
-                        + highlight.answer_box(cand["answer"], hit, start, end, terms))
+                        + highlight.answer_box(cand["answer"], hit, start, end, terms, documents.get(hit.doc_id)))
     st.markdown("**引用来源**")
     st.html(highlight.citation_list(answer.citations, answer.sentence_hit))
 
@@ -130,15 +157,26 @@ def _confidence_badge(answer: Answer) -> str:
             "这是最可能的答案，但可能不对；请对照下面的原文和其他可能的答案。</div>")
 
 
-def _evidence(item: dict) -> str:
+def _item_doc(item: dict, answer: Answer, documents: Mapping[str, Document]) -> Document | None:
+    """The notice a list item is cited from."""
+    number = item.get("citation", -1)
+    return documents.get(answer.citations[number].doc_id) if 0 <= number < len(answer.citations) else None
+
+
+def _item_doc_text(item: dict, answer: Answer, documents: Mapping[str, Document]) -> str:
+    """A list item's text in its notice's own characters."""
+    return restore(_item_doc(item, answer, documents), str(item["text"]))
+
+
+def _evidence(item: dict, doc: Document | None = None) -> str:
     """A cross-notice item's evidence sentence (哪些单位被指出…: the unit, then what its notice says), escaped."""
     sentence = item.get("sentence")
     if not sentence:
         return ""
-    out = f'：<span class="ns-item-evidence">{highlight.esc(sentence)}</span>'
+    out = f'：<span class="ns-item-evidence">{highlight.esc(restore(doc, sentence))}</span>'
     for key, label in (("measures", "整改措施"), ("progress", "整改进展")):
         if item.get(key):
-            out += f'<div class="ns-item-{key}">{label}：{highlight.esc(item[key])}</div>'
+            out += f'<div class="ns-item-{key}">{label}：{highlight.esc(restore(doc, item[key]))}</div>'
     return out
 
 
@@ -160,13 +198,13 @@ def _show_generated(question: str, answer: Answer) -> None:
                 st.text(generated.text)  # plain text: nothing the model writes is rendered as HTML
 
 
-def _show_passages(question: str, hits: list[Hit], terms: list[str]) -> None:
+def _show_passages(question: str, hits: list[Hit], terms: list[str], documents: Mapping[str, Document]) -> None:
     """Ranked passages with the query terms marked, each with a button to read the notice."""
     st.subheader(f"相关段落（{len(hits)}）")
     st.download_button("导出结果（CSV）", export.hits_csv(question, hits), file_name="检索结果.csv",
                        mime="text/csv", key="export_csv", icon=":material/download:")
     for rank, hit in enumerate(hits, 1):
-        st.html(highlight.hit_card(hit, rank, terms))
+        st.html(highlight.hit_card(hit, rank, terms, documents.get(hit.doc_id)))
         st.button("阅读全文", key=f"open_{rank}_{hit.chunk_id}", on_click=open_notice,
                   args=(hit.doc_id, hit.start, hit.end, hit.finding, tuple(terms)),
                   icon=":material/article:")

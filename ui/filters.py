@@ -12,12 +12,13 @@ KEY_KINDS = "f_kinds"
 KEY_ORG = "f_org"
 KEY_YEARS = "f_years"
 KEY_TOP = "f_top"
+COMMON_ORGS = 5
 
 
 def _reset(year_range: tuple[int, int] | None) -> None:
     """Callback of “清除筛选”: put every filter back to “all”."""
     st.session_state[KEY_KINDS] = []
-    st.session_state[KEY_ORG] = None
+    st.session_state[KEY_ORG] = ""
     if year_range is not None:
         st.session_state[KEY_YEARS] = year_range
 
@@ -29,16 +30,17 @@ def sidebar(engine: state.Engine) -> tuple[Filters, int]:
     bar.header("筛选")
     kinds = [k for k in KINDS if counts.kinds.get(k)] + sorted(k for k in counts.kinds if k not in KINDS)
     chosen = bar.multiselect(
-        "通报类型", kinds, key=KEY_KINDS, placeholder="全部类型",
+        "通报类型", kinds, key=KEY_KINDS, placeholder="全部类型", select_all=False,  # no English “Select all”
         format_func=lambda k: f"{KIND_NAMES.get(k, k)}（{counts.kinds.get(k, 0)}）",
     )
-    orgs = [org for org, _ in counts.orgs.most_common()]
-    org = bar.selectbox(
-        "机构 / 地区", orgs, index=None, key=KEY_ORG, placeholder="全部机构（可输入关键词）",
-        accept_new_options=True,
-        format_func=lambda o: f"{o}（{counts.orgs[o]}）" if o in counts.orgs else o,
+    # a text box, not a selectbox accepting new options: that one offers the English “Add: …” for typed words
+    org = bar.text_input(
+        "机构 / 地区", key=KEY_ORG, placeholder="全部机构（输入关键词，如“张家界”）",
         help="匹配发布机构、被巡察单位或标题中包含该词的通报，例如“张家界”或“宣传部”。",
     )
+    common = [f"{o}（{n}）" for o, n in counts.orgs.most_common(COMMON_ORGS)]
+    if common and not (org or "").strip():
+        bar.caption("通报较多的机构：" + "、".join(common))
     year_range: tuple[int, int] | None = None
     date_from = date_to = ""
     if len(counts.years) >= 2:

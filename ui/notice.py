@@ -8,6 +8,7 @@ import streamlit as st
 
 from index.filters import KIND_NAMES
 from index.records import FIGURE_NAMES, Document, Finding
+from index.shown import passage_view, restore
 
 from . import highlight, state
 from .links import related_href
@@ -76,7 +77,8 @@ def render(ctx: state.Context) -> None:
     if region:
         st.caption("蓝色底纹为检索到的段落。")
     anchors = {f.start: finding_anchor(i) for i, f in enumerate(doc.findings, 1)}
-    body = highlight.mark(doc.text, terms, region, "ns-focus", region_id=FOCUS_ID if region else "", anchors=anchors)
+    body = highlight.mark(doc.text, terms, region, "ns-focus", region_id=FOCUS_ID if region else "", anchors=anchors,
+                          view=passage_view(doc, doc.text, 0))  # the notice's own characters
     if (doc.meta or {}).get("ocr"):
         st.info(ocr_note(doc))
         text_column, image_column = st.columns([3, 2])
@@ -171,7 +173,7 @@ def _findings(doc: Document) -> None:
     items = []
     for number, finding in enumerate(doc.findings, 1):
         status = f' <span class="ns-meta">{highlight.esc(finding.status)}</span>' if finding.status else ""
-        title = highlight.esc(_finding_title(finding))
+        title = highlight.esc(_finding_title(finding, doc))
         where = highlight.esc(related_href(f"{doc.doc_id}:{finding.label}"))
         items.append(f'<li><a href="#{finding_anchor(number)}">{title}</a>{status} '
                      f'<a class="ns-where" href="{where}" style="font-size:.8rem;opacity:.75">同类问题 ›</a></li>')
@@ -179,6 +181,6 @@ def _findings(doc: Document) -> None:
         st.html(f'<ol class="ns-findings">{"".join(items)}</ol>')
 
 
-def _finding_title(finding: Finding) -> str:
-    heading = finding.heading if finding.heading != finding.label else ""
+def _finding_title(finding: Finding, doc: Document | None = None) -> str:
+    heading = restore(doc, finding.heading, finding.start) if finding.heading != finding.label else ""
     return f"{finding.label} {heading}".strip()

@@ -68,6 +68,7 @@ def render(ctx: state.Context) -> None:
         rows = [{"标题": d.title, "未修复处数": int(d.meta["damaged_runs"]), "编号": d.doc_id} for d in damaged]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
-    created = engine.manifest.get("created", "")
+    created = str(engine.manifest.get("created", "")).replace("T", " ")[:19]
     model = engine.manifest.get("config", {}).get("model", "")
-    st.caption(f"索引：`{engine.key}` · {engine.generation} · 建立于 {created} · 模型 `{model}`")
+    with st.expander("技术信息", expanded=False):  # for whoever maintains the index; folded by default
+        st.caption(f"索引位置：`{engine.key}` · 版本 {engine.generation} · 建立时间 {created} · 向量模型 `{model}`")

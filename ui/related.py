@@ -15,6 +15,7 @@ import streamlit as st
 from index.analysis.related import related, resolve_query
 from index.errors import BadQuery, IndexError_
 from index.filters import KIND_NAMES, Filters
+from index.shown import restore
 
 from . import export, filters, highlight, state
 from .compare import open_compare, shared_wording
@@ -23,6 +24,8 @@ from .safe import plain
 
 KEY_QUERY = "rel_query"
 KEY_LINK = "_rel_link_done"
+#: The reference (``seed:问题3``) a link named, and the readable line put in the query box for it.
+KEY_REF = "_rel_ref"
 #: Query parameter of this view (``?view=related&ref=seed:问题3`` or ``&ref=free text``).
 PARAMS = ("ref",)
 CSV_COLUMNS = ("排名", "标题", "机构", "日期", "类型", "匹配位置", "内容", "整改措施", "相似度", "链接", "编号")
@@ -49,27 +52,60 @@ def run_related(root: str, generation: str, text: str, kinds: tuple[str, ...], o
     return asdict(query), related(engine.searcher, text, top=top, filters=chosen)
 
 
-def _apply_link() -> None:
-    """Once per session, copy ``?ref=`` from the URL into the query box."""
+def ref_label(engine: state.Engine, ref: str) -> str:
+    """What a reference reads as: ``seed:问题3`` → ``问题3 落实意识形态工作责任制不到位（张家界市委宣传部）``.
+
+    The finding's label and heading, then the inspected unit (else the
+    issuing organisation, else the title); a notice's id → its title and
+    unit.  "" when ``ref`` names nothing in the index (it is then free text).
+    """
+    doc_id, sep, label = ref.replace("：", ":").partition(":")
+    doc = engine.documents.get(doc_id.strip())
+    if doc is None:
+        return ""
+    unit = doc.inspected_unit or doc.org or doc.title
+    if not sep:
+        return f"{doc.title or doc.doc_id}（{unit}）" if unit and unit != doc.title else doc.title or ""
+    finding = next((f for f in doc.findings if f.label == label.strip()), None)
+    if finding is None:
+        return ""
+    heading = finding.heading if finding.heading != finding.label else ""
+    return f"{finding.label} {heading}".strip() + (f"（{unit}）" if unit else "")
+
+
+def _apply_link(engine: state.Engine) -> None:
+    """Once per session, put ``?ref=`` from the URL into the query box, as the finding's label and unit."""
     if st.session_state.get(KEY_LINK):
         return
     st.session_state[KEY_LINK] = True
     ref = (st.query_params.get("ref") or "").strip()
-    if ref:
-        st.session_state[KEY_QUERY] = ref
+    if not ref:
+        return
+    shown = ref_label(engine, ref)
+    st.session_state[KEY_QUERY] = shown or ref
+    st.session_state[KEY_REF] = (ref, shown) if shown else None
+
+
+def _query_of(text: str) -> str:
+    """What to look for: the linked reference while the box still shows its label, else the typed text."""
+    linked = st.session_state.get(KEY_REF)
+    if linked and text == linked[1]:
+        return linked[0]
+    st.session_state[KEY_REF] = None
+    return text
 
 
 def render(ctx: state.Context) -> None:
     """Query box, the referenced finding, related notices with their best matches, CSV export."""
     engine = ctx.engine
     assert engine is not None
-    _apply_link()
+    _apply_link(engine)
     st.html(CSS)
     st.text_input("查找其他通报中的同类问题", key=KEY_QUERY,
                   placeholder="输入问题描述，例如：落实意识形态工作责任制不到位",
                   help="也可以输入“通报编号:问题标签”（如 seed:问题3）；"
                        "在“阅读通报”的问题清单中点“同类问题”会自动填入。")
-    text = (st.session_state.get(KEY_QUERY) or "").strip()
+    text = _query_of((st.session_state.get(KEY_QUERY) or "").strip())
     if not text:
         if "ref" in st.query_params:
             del st.query_params["ref"]
@@ -114,8 +150,9 @@ def _show_query(engine: state.Engine, query: Mapping) -> None:
         return
     doc = engine.documents.get(query.get("exclude") or "")
     title = highlight.esc(doc.title if doc is not None and doc.title else query.get("exclude"))
-    st.html(f'<div class="ns-ref-box"><div class="ns-meta">参照 {highlight.esc(query["ref"])} · {title}</div>'
-            f'<div class="ns-title">{highlight.esc(query.get("text"))}</div></div>')
+    label = ref_label(engine, str(query["ref"])) or str(query["ref"])
+    st.html(f'<div class="ns-ref-box"><div class="ns-meta">参照 {highlight.esc(label)} · {title}</div>'
+            f'<div class="ns-title">{highlight.esc(restore(doc, str(query.get("text") or "")))}</div></div>')
     st.button("阅读参照通报", key="rel_open_ref", on_click=open_notice, args=(query["exclude"],),
               icon=":material/article:")
 

@@ -209,13 +209,13 @@ def render(ctx: state.Context) -> None:
         "扫描的 PDF 和通报的图片（PNG、JPG、TIFF、BMP）会自动进行文字识别（OCR），每页约需数秒至半分钟。"
     )
     if ctx.problem:
-        st.caption(f"导入到：`{ctx.root}`（将新建索引）")
-    else:
+        st.caption("还没有索引：导入的通报将建立一个新的索引。")
+    with st.expander("技术信息", expanded=False):
         st.caption(f"导入到：`{ctx.root}`")
     files = st.file_uploader("选择通报文件（可多选，也可拖放到下框中）", type=list(ACCEPTED),
                              accept_multiple_files=True, key=KEY_FILES,
                              help=f"可一次选择多个文件，每个不超过 {MAX_MB} MB；"
-                                  f"类型：{'、'.join(e.upper() for e in ACCEPTED)}。")
+                                  f"类型：{'、'.join('.' + e for e in ACCEPTED)}。")
     if st.button("导入到索引", type="primary", disabled=not files, icon=":material/upload:"):
         result = ingest_files(files or [], ctx.root)
         st.session_state[KEY_RESULT] = result

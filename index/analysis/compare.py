@@ -71,7 +71,7 @@ def compare(source: Any, doc_a: str, doc_b: str, unit: str = "auto", threshold: 
     :meth:`index.analysis.findings.Unit.to_dict`.
     """
     if unit not in UNITS:
-        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+        raise ValueError(f"比对单位必须是 {UNITS} 之一，而不是 {unit!r}")
     data = index_data(source)
     docs = [get_document(data, doc_a), get_document(data, doc_b)]
     mode, (kind_a, units_a), (kind_b, units_b) = _units(data, doc_a, doc_b, unit)
@@ -123,8 +123,7 @@ def _units(data: Any, doc_a: str, doc_b: str, unit: str) -> tuple[str, tuple[str
             return "finding", side_a, side_b
         if unit == "finding":
             empty = doc_a if not side_a[1] else doc_b
-            raise NotFound(f"document {empty!r} states no findings or problems to compare; "
-                           "compare its passages instead (--unit passage)")
+            raise NotFound(f"通报 {empty!r} 没有列出可以比对的问题；请改为按段落比对（--unit passage）")
     return "passage", ("passage", document_passages(data, doc_a)), ("passage", document_passages(data, doc_b))
 
 

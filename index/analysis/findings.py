@@ -119,7 +119,7 @@ def index_data(source: Any) -> IndexData:
     """The IndexData of a Searcher, or ``source`` itself when it already is one."""
     data = getattr(source, "data", source)
     if not isinstance(data, IndexData):
-        raise TypeError(f"expected a Searcher or IndexData, got {type(source).__name__}")
+        raise TypeError(f"需要 Searcher 或 IndexData，而不是 {type(source).__name__}")
     return data
 
 
@@ -127,8 +127,8 @@ def get_document(data: IndexData, doc_id: str) -> Document:
     """The document ``doc_id``, or NotFound with a hint."""
     doc = data.documents.get(doc_id)
     if doc is None:
-        raise NotFound(f"no document {doc_id!r} in the index ({len(data.documents)} documents); "
-                       "`python -m index search` shows document ids")
+        raise NotFound(f"索引中没有编号为 {doc_id!r} 的通报（共 {len(data.documents)} 篇）；"
+                       "`python -m index search` 的结果中列有通报编号")
     return doc
 
 
@@ -138,11 +138,11 @@ def get_finding(data: IndexData, doc_id: str, label: str) -> Finding:
     for finding in doc.findings:
         if finding.label == label:
             return finding
-    labels = ", ".join(f.label for f in doc.findings[:30])
-    have = f"its findings are: {labels}" if labels else "it has no numbered findings"
+    labels = "、".join(f.label for f in doc.findings[:30])
+    have = f"它的问题有：{labels}" if labels else "它没有编号的问题"
     if not data.finding_keys:
-        have += " (no document of this index has: compare or search its passages instead)"
-    raise NotFound(f"document {doc_id!r} has no finding {label!r}; {have}")
+        have += "（这个索引中的通报都没有编号的问题：请改为比对或检索段落）"
+    raise NotFound(f"通报 {doc_id!r} 中没有问题 {label!r}；{have}")
 
 
 def parse_ref(data: IndexData, ref: str) -> tuple[str, str] | None:
@@ -161,8 +161,8 @@ def parse_ref(data: IndexData, ref: str) -> tuple[str, str] | None:
         return doc_id, label
     looks_like_id = _DOC_ID.fullmatch(doc_id) and (not sep or _LABEL.fullmatch(label))
     if looks_like_id and (sep or any(ch.isdigit() for ch in doc_id)):
-        raise NotFound(f"no document {doc_id!r} in the index ({len(data.documents)} documents); "
-                       "`python -m index search` shows document ids")
+        raise NotFound(f"索引中没有编号为 {doc_id!r} 的通报（共 {len(data.documents)} 篇）；"
+                       "`python -m index search` 的结果中列有通报编号")
     return None
 
 

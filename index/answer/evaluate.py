@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from index.answer.reader import Answerer
+from index.cli_text import json_reason
 from index.retrieve.searcher import Hit, Searcher
 from index.text.repair import repair_text
 
@@ -25,7 +26,7 @@ def load_questions(path: Path) -> list[dict]:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    raise ValueError(f"{path}:{number}: not a JSON line ({exc.msg})") from exc
+                    raise ValueError(f"{path}:{number}: 不是一行 JSON（{json_reason(exc)}）") from exc
     return rows
 
 

@@ -99,8 +99,8 @@ def _load_model(model: str):  # -> SentenceTransformer (import kept lazy: torch 
     if path.resolve() == DEFAULT_MODEL_DIR.resolve() and not path.exists():
         # Building the model is an ingest step (ingest.model_setup); the index only reads it.
         raise ModelUnavailable(
-            f"the default embedding model {model!r} is not built yet: run `python -m ingest.model_setup` "
-            "(or `make setup`), or `python -m ingest`, which builds it first."
+            f"默认的向量模型 {model!r} 还没有生成：请运行 `python -m ingest.model_setup`（或 `make setup`），"
+            "或直接运行 `python -m ingest`，它会先生成模型。"
         )
     try:
         if device() == "cuda":  # fp16 on the GPU: passages for ingest (queries stay on the CPU graph)
@@ -108,8 +108,8 @@ def _load_model(model: str):  # -> SentenceTransformer (import kept lazy: torch 
         return SentenceTransformer(model, device="cpu")
     except Exception as exc:  # the library raises many kinds; the user needs one message
         raise ModelUnavailable(
-            f"cannot load embedding model {model!r}: {exc}. There is no internet here: name a local "
-            "sentence-transformers folder, or run `make setup` for the default model."
+            f"无法加载向量模型 {model!r}：{exc}。这里没有网络：请给出本地的 sentence-transformers 模型文件夹，"
+            "或运行 `make setup` 生成默认模型。"
         ) from exc
 
 

@@ -15,9 +15,9 @@ BACKENDS = ("folder", "milvus")
 def add_backend_args(parser: argparse.ArgumentParser) -> None:
     """``--backend`` and ``--milvus-uri``, beside ``--index``."""
     parser.add_argument("--backend", choices=BACKENDS, default=None,
-                        help="folder (embedded FAISS + BM25, default) or milvus")
-    parser.add_argument("--milvus-uri", default=None,
-                        help="Milvus URI: FILE.db (Milvus Lite) or http://host:19530 (default: $NOTICE_MILVUS_URI)")
+                        help="存储后端：folder（本地文件夹：FAISS + BM25，默认）或 milvus")
+    parser.add_argument("--milvus-uri", default=None, metavar="地址",
+                        help="Milvus 地址：文件.db（Milvus Lite）或 http://host:19530（默认：$NOTICE_MILVUS_URI）")
 
 
 def milvus_uri_of(args: argparse.Namespace) -> str | None:
@@ -30,5 +30,5 @@ def milvus_uri_of(args: argparse.Namespace) -> str | None:
         return None
     uri = milvus_uri(explicit)
     if not uri:
-        raise MilvusUnavailable("--backend milvus needs --milvus-uri URI or NOTICE_MILVUS_URI")
+        raise MilvusUnavailable("--backend milvus 需要 --milvus-uri 地址，或设置 NOTICE_MILVUS_URI")
     return uri

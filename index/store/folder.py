@@ -324,7 +324,7 @@ def read_manifest(root: Path) -> dict:
     root = Path(root)
     gen = current_generation(root)
     if gen is None:
-        raise IndexMissing(f"没有找到索引 / no index at {root}: run `python -m ingest PATH --index {root}` first")
+        raise IndexMissing(f"没有找到索引：{root}；请先运行 `python -m ingest 文件或文件夹 --index {root}`")
     return manifest_of(root, gen)
 
 
@@ -393,17 +393,16 @@ def check_compatible(manifest: dict, root: Path, model: str | None = None) -> No
     cfg = manifest.get("config", {})
     if cfg.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(
-            f"index at {root} has format {cfg.get('format_version')}, this program reads {FORMAT_VERSION}: re-ingest it"
+            f"索引 {root} 的格式版本是 {cfg.get('format_version')}，本程序读取版本 {FORMAT_VERSION}：请重新导入"
         )
     if cfg.get("chunker_version") != CHUNKER_VERSION:
         raise IndexMismatch(
-            f"index at {root} was chunked by version {cfg.get('chunker_version')}, this program uses "
-            f"{CHUNKER_VERSION}: re-ingest it (python -m ingest PATH --index {root} --rebuild)"
+            f"索引 {root} 的分段版本是 {cfg.get('chunker_version')}，本程序使用版本 {CHUNKER_VERSION}："
+            f"请重新导入（python -m ingest 文件或文件夹 --index {root} --rebuild）"
         )
     if model is not None and _model_key(model) != _model_key(cfg.get("model", "")):
         raise IndexMismatch(
-            f"index at {root} was built with model {cfg.get('model')!r}, not {model!r}: "
-            "use the same model or build a new index"
+            f"索引 {root} 是用模型 {cfg.get('model')!r} 建立的，而不是 {model!r}：请使用同一个模型，或建立新的索引"
         )
 
 
@@ -479,7 +478,7 @@ def load(root: Path | str, model: str | None = None, vectors: bool = True, lazy:
     try:
         gen, _ = live_generation(root)
         if gen is None:
-            raise IndexMissing(f"没有找到索引 / no index at {root}: run `python -m ingest PATH --index {root}` first")
+            raise IndexMissing(f"没有找到索引：{root}；请先运行 `python -m ingest 文件或文件夹 --index {root}`")
         manifest = manifest_of(root, gen)
         check_compatible(manifest, root, model)
         files = manifest.get("files") or {}
@@ -616,7 +615,7 @@ def writer_lock(root: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IndexLocked(f"another process is writing to the index at {root}; try again when it is done") from exc
+            raise IndexLocked(f"另一个进程正在写入索引 {root}；请等它完成后再试") from exc
         yield
     finally:
         handle.close()

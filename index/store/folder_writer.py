@@ -32,7 +32,7 @@ class FolderWriter:
         try:
             return store.load(self.root, model=config.model if config else None)
         except IndexMismatch as exc:
-            raise IndexMismatch(f"{exc} (or pass --rebuild to start a new index from the given files)") from exc
+            raise IndexMismatch(f"{exc}（或加 --rebuild，用给出的文件建立新的索引）") from exc
 
     def write(self, batch: WriteBatch) -> dict[str, int]:
         """Assemble every document (unchanged ones keep their vectors) and write them as the next generation."""

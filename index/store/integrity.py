@@ -70,7 +70,7 @@ def check_index(root: Path | str) -> CheckReport:
     named = store.named_generation(root)
     if named is None:
         if not on_disk:
-            raise IndexMissing(f"没有找到索引 / no index at {root}: run `python -m ingest PATH --index {root}` first")
+            raise IndexMissing(f"没有找到索引：{root}；请先运行 `python -m ingest 文件或文件夹 --index {root}`")
         good = next((g for g in on_disk if not store.verify_generation(root, g, full=True)), None)
         if good is None:
             report.damages.append(Damage(root / store.CURRENT, "缺失或无效，且没有一个版本通过校验",

@@ -110,9 +110,9 @@ def client(uri: str, token: str | None = None):  # -> pymilvus.MilvusClient
         try:
             made = MilvusClient(uri=key_uri, token=token) if token else MilvusClient(uri=key_uri)
         except Exception as exc:  # pymilvus raises MilvusException, ConnectionError, RuntimeError...
-            hint = (" (a Milvus Lite file can be open in one process only)" if is_lite(uri)
-                    else " (is the server running? a token is read from NOTICE_MILVUS_TOKEN)")
-            raise MilvusUnavailable(f"cannot open Milvus at {uri}: {_short(exc)}{hint}") from exc
+            hint = ("（一个 Milvus Lite 文件同时只能由一个进程打开）" if is_lite(uri)
+                    else "（服务是否在运行？令牌从 NOTICE_MILVUS_TOKEN 读取）")
+            raise MilvusUnavailable(f"无法打开 Milvus {uri}：{_short(exc)}{hint}") from exc
         _CLIENTS[(key_uri, token)] = made
         return made
 
@@ -290,14 +290,14 @@ class MilvusStore:
                  index_type: str = "HNSW", create: bool = True) -> None:
         """Connect; ``create=False`` (readers) refuses a Milvus Lite file that does not exist yet."""
         if not uri:
-            raise MilvusUnavailable(f"no Milvus URI: pass --milvus-uri URI or set {MILVUS_ENV}")
+            raise MilvusUnavailable(f"没有 Milvus 地址：请加 --milvus-uri 地址，或设置 {MILVUS_ENV}")
         if not create and is_lite(uri) and not Path(uri).expanduser().exists():
-            raise IndexMissing(f"没有找到索引 / no index in Milvus at {uri}: the Milvus Lite file does not exist; "
-                               f"run `python -m ingest PATH --backend milvus --milvus-uri {uri}` first")
+            raise IndexMissing(f"没有找到索引：Milvus Lite 文件 {uri} 不存在；"
+                               f"请先运行 `python -m ingest 文件或文件夹 --backend milvus --milvus-uri {uri}`")
         self.uri = uri
         self.prefix = prefix or os.environ.get(PREFIX_ENV) or DEFAULT_PREFIX
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", self.prefix):
-            raise MilvusUnavailable(f"bad collection prefix {self.prefix!r}: letters, digits and _ only")
+            raise MilvusUnavailable(f"集合名前缀 {self.prefix!r} 无效：只能用字母、数字和下划线")
         self.index_type = index_type
         self.client = client(uri, token)
         self._lock = threading.Lock()
@@ -313,7 +313,7 @@ class MilvusStore:
         try:
             return all(self.client.has_collection(self.name(n)) for n in COLLECTIONS)
         except Exception as exc:
-            raise MilvusUnavailable(f"Milvus at {self.uri} does not answer: {_short(exc)}") from exc
+            raise MilvusUnavailable(f"Milvus {self.uri} 没有响应：{_short(exc)}") from exc
 
     def drop(self) -> None:
         """Drop every collection of this index."""
@@ -418,14 +418,14 @@ class MilvusStore:
     def manifest(self) -> dict:
         """``{"config": ..., "userdict": [...], "schema_version": ...}`` as stored; IndexMissing if none."""
         if not self.exists():
-            raise IndexMissing(f"没有找到索引 / no index in Milvus at {self.uri} (collections {self.prefix}_*): "
-                               f"run `python -m ingest PATH --backend milvus --milvus-uri {self.uri}` "
-                               "or `python -m index export-milvus --index DIR --milvus-uri URI` first")
+            raise IndexMissing(f"没有找到索引：Milvus {self.uri} 中没有 {self.prefix}_* 集合；请先运行 "
+                               f"`python -m ingest 文件或文件夹 --backend milvus --milvus-uri {self.uri}`，"
+                               "或 `python -m index export-milvus --index 目录 --milvus-uri 地址`")
         self.load_collections()
         rows = self._query("meta", "", ["pk", "value"])
         values = {row["pk"]: json.loads(row["value"]) for row in rows}
         if "config" not in values:
-            raise IndexMissing(f"the Milvus index at {self.uri} ({self.prefix}_*) is empty or half-written")
+            raise IndexMissing(f"Milvus {self.uri} 中的索引（{self.prefix}_*）为空或没有写完")
         return values
 
     def write_meta(self, config: Config, terms: list[str]) -> None:
@@ -532,7 +532,7 @@ class MilvusStore:
         """One writer per process.  (Lite's file lock keeps other processes out; on a server,
         running one ingest at a time is the operator's job.)"""
         if not self._lock.acquire(blocking=False):
-            raise IndexLocked(f"another ingest is writing to Milvus at {self.uri}")
+            raise IndexLocked(f"另一个导入进程正在写入 Milvus {self.uri}")
         try:
             yield
         finally:
@@ -682,7 +682,7 @@ class MilvusTarget:
         try:
             return self.milvus.load_data(model=config.model if config else None, vectors=False)
         except IndexMismatch as exc:
-            raise IndexMismatch(f"{exc} (or pass --rebuild to start a new index from the given files)") from exc
+            raise IndexMismatch(f"{exc}（或加 --rebuild，用给出的文件建立新的索引）") from exc
 
     def write(self, batch: WriteBatch) -> dict[str, int]:
         """Upsert the fresh documents, delete the removed; return the counts.

@@ -20,15 +20,14 @@ def clean_query(query: str | None) -> str:
     """
     text = (query or "").strip()
     if not text:
-        raise BadQuery("查询为空 / the query is empty: type a question or some keywords")
+        raise BadQuery("查询为空：请输入问题或几个关键词")
     if len(text) > MAX_QUERY_CHARS:
         raise BadQuery(
-            f"查询过长 / the query has {len(text)} characters; at most {MAX_QUERY_CHARS} are searched. "
-            "Shorten it to the question or the key phrase."
+            f"查询过长：共 {len(text)} 个字符，最多检索 {MAX_QUERY_CHARS} 个。请缩短为问题本身或关键短语。"
         )
     cleaned = repair_text(text).strip()
     if not _CONTENT.search(cleaned):
-        raise BadQuery("查询只有标点 / the query has only punctuation or symbols: add words to search for")
+        raise BadQuery("查询只有标点或符号：请加上要检索的字词")
     return cleaned
 
 
