@@ -54,7 +54,7 @@ def _png(width: int, height: int) -> bytes:
     ("fake.jpg", b"\xff\xd8\xff\xe0" + b"not a jpeg" * 50, "图像文件损坏"),
     ("tiny.bmp", None, "图像太小"),
     ("huge.png", None, "图像太大"),
-    ("empty.tif", b"", "empty file"),
+    ("empty.tif", b"", "空文件"),
 ])
 def test_unreadable_images_give_one_line(tmp_path: Path, name: str, data: bytes | None, reason: str) -> None:
     if data is None:
