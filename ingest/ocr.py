@@ -117,7 +117,7 @@ def tqdm_hook(label: str) -> ProgressHook:
         if total < 2:
             return
         if not bar:
-            bar.append(tqdm(total=total, desc=f"OCR 识别 {label}", unit="页", leave=False))
+            bar.append(tqdm(total=total, desc=f"文字识别 {label}", unit="页", leave=False))
         bar[0].n = done
         bar[0].refresh()
         if done >= total:
@@ -137,7 +137,7 @@ def engine():  # -> rapidocr_onnxruntime.RapidOCR
     try:
         from rapidocr_onnxruntime import RapidOCR
     except ImportError as exc:
-        raise OcrError("无法识别扫描件：未安装 OCR 组件 rapidocr-onnxruntime（请运行 make setup）") from exc
+        raise OcrError("无法识别扫描件：未安装文字识别组件 rapidocr-onnxruntime（请运行 make setup）") from exc
     threads = max(1, min(4, os.cpu_count() or 1))
     return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
 

@@ -64,7 +64,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_'][A-Za-z0-9]+)*")
 ALLOWED = {
     # the commands a user types: python -m index SUBCOMMAND, python -m ingest, make setup
     "python", "index", "ingest", "doc", "search", "ask", "evaluate", "compare", "related", "themes",
-    "export-milvus", "make", "setup", "model_setup",
+    "export-milvus", "check", "make", "setup", "model_setup",
     # the values options take (--kind, --unit, --backend, --device, --index-type): typed as they are
     "rectification_progress", "feedback", "announcement", "other", "finding", "passage", "auto", "folder",
     "milvus", "cpu", "cuda", "HNSW", "FLAT", "IVF_FLAT",
@@ -72,7 +72,8 @@ ALLOWED = {
     "qid", "query", "id", "title", "url", "text", "file_seconds", "notices", "null",
     # file formats, encodings, units and products, written as their makers write them
     "JSON", "Lines", "JSONL", "PDF", "HTML", "XML", "CSV", "UTF-8", "GB18030", "GBK", "Big5", "Word", "docx",
-    "txt", "md", "pdf", "html", "htm", "jsonl", "db", "MB", "MiB", "NUL", "FAISS", "BM25", "Milvus", "Lite",
+    "txt", "md", "pdf", "html", "htm", "jsonl", "db", "PNG", "JPG", "JPEG", "TIFF", "BMP", "png", "jpg", "jpeg",
+    "tif", "tiff", "bmp", "MB", "MiB", "NUL", "FAISS", "BM25", "Milvus", "Lite",
     "OpenAI", "NVIDIA", "GPU", "fp16", "sentence-transformers", "host",
     # the id of the bundled sample notice (corpus/seed.txt), the example in help texts (seed:问题3)
     "seed",

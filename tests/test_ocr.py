@@ -247,7 +247,7 @@ def test_upload_a_scan_and_read_it_beside_its_pages(scans: dict[str, Path], tmp_
     assert re.search(r"[\u4e00-\u9fff]", reasons["损坏.jpg"]) and "\n" not in reasons["损坏.jpg"]
     at.radio(key="view").set_value("notice").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("文字识别（OCR）" in i.value for i in at.info), [i.value for i in at.info]
+    assert any("扫描件经文字识别得到" in i.value for i in at.info), [i.value for i in at.info]
     assert len(at.get("image")) == 1  # the scanned page beside the text
     body = next(h.value for h in at.html if "ns-passage" in h.value)
     assert corpus_text("n0001").splitlines()[0][:20] in body

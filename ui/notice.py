@@ -100,7 +100,7 @@ def ocr_note(doc: Document) -> str:
     mean = sum(float(p.get("confidence") or 0) * int(p.get("chars") or 0) for p in read) / chars if chars else 0.0
     numbers = "、".join(str(p.get("page")) for p in pages)
     where = f"第 {numbers} 页" if len(pages) > 1 else ("扫描页" if pages else "扫描件")
-    return (f"本通报的正文由扫描件经文字识别（OCR）得到：{where}，平均识别置信度 {mean:.0%}。"
+    return (f"本通报的正文由扫描件经文字识别得到：{where}，平均识别置信度 {mean:.0%}。"
             "可能有个别错字，请对照右侧的原件页面核对；引用前请以原件为准。")
 
 

@@ -206,7 +206,7 @@ def render(ctx: state.Context) -> None:
     st.markdown(
         f"支持的文件类型：{'、'.join('.' + e for e in ACCEPTED)}；单个文件不超过 **{MAX_MB} MB**。"
         "JSONL 每行一篇通报（字段 id、title、url、text…）。相同内容的通报只索引一次。"
-        "扫描的 PDF 和通报的图片（PNG、JPG、TIFF、BMP）会自动进行文字识别（OCR），每页约需数秒至半分钟。"
+        "扫描的 PDF 和通报的图片（PNG、JPG、TIFF、BMP）会自动进行文字识别，每页约需数秒至半分钟。"
     )
     if ctx.problem:
         st.caption("还没有索引：导入的通报将建立一个新的索引。")

@@ -12,9 +12,10 @@ from index.store.integrity import check_index, check_milvus
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``check`` command to ``python -m index``."""
-    p = sub.add_parser("check", help="verify every file of the index (checksums, vectors, counts)")
+    what = "校验索引的每个文件（校验和、向量、数量）"
+    p = sub.add_parser("check", help=what, description=what)
     add_index_arg(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_check)
 
 
