@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if report.recovered:
         print(f"注意：{args.index}/CURRENT 缺失或无效，已恢复为最新的完好版本 {report.recovered}", file=sys.stderr)
     for line in report.repaired:
-        print(f"已修复 repaired: {line.split('；')[0]}（由保存的正文重建）", file=sys.stderr)
+        print(f"已修复：{line.split('；')[0]}（由保存的正文重建）", file=sys.stderr)
     for doc_id in report.not_found:
         print(f"{doc_id}: 未找到：索引中没有这篇通报", file=sys.stderr)
     summary = (f"已索引 {len(report.indexed)}，已更新 {len(report.replaced)}，未变化 {len(report.unchanged)}，"

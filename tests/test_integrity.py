@@ -182,7 +182,7 @@ def test_damage_is_named_refused_or_repaired(case: str, healthy: Path, clean_aft
         assert "Traceback" not in err and _snapshot(root) == before
         return
     assert code == 0, err
-    assert "indexed 2" in out
+    assert "已索引 2" in out
     code, out, err = _run(index_main, ["check", "--index", str(root)])
     assert code == 0, out + err
     repaired, clean = store.load(root), store.load(clean_after)

@@ -55,7 +55,7 @@ def exported(shared_index: Path, tmp_path_factory: pytest.TempPathFactory) -> st
     uri = str(tmp_path_factory.mktemp("milvus-export") / "export.db")
     code, out, err = _run(index_main, ["export-milvus", "--index", str(shared_index), "--milvus-uri", uri])
     assert code == 0, err
-    assert "exported 230 documents, 777 chunks" in out
+    assert "已导出 230 篇通报、777 个段落" in out
     return uri
 
 
