@@ -246,7 +246,7 @@ def test_replace_and_remove_behave_as_in_the_folder(ingested: tuple[Path, str], 
     _same_state(root, uri)
 
     code, out, err = _run(ingest_main, ["--remove", "n0001", "--remove", "nope", "--milvus-uri", uri, "--quiet"])
-    assert code == 0 and "removed 1" in out and "nope" in err
+    assert code == 0 and "已删除 1" in out and "nope" in err
     ingest([], root, remove=["n0001"], progress=False)
     _same_state(root, uri)
     hits = MilvusSearcher(uri).search("十二届区委第二轮巡察反馈的697个问题整改完成率", top=10)
