@@ -9,7 +9,7 @@ text, deep HTML, random bytes under every extension) is generated at
 numbered findings or dates, 100,000-deep HTML, a 120 MB JSONL line, 100,000
 broken JSONL lines) and ingested alone into a fresh index, each run in its own
 process under ``timeout`` so a hang cannot stall the machine; then all classes
-together with ``--notices`` real notices from ``../shared/corpus``.  Default
+together with ``--notices`` real notices from ``tests/data/shared/corpus``.  Default
 limits throughout.  Prints, per class, the slowest files when only read,
 cleaned, parsed and chunked in this process (no embedding), then per run: exit
 code, seconds, files/s, documents indexed, rejections by reason, peak

