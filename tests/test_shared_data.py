@@ -1,4 +1,4 @@
-"""The tests need nothing beside the repo: the corpus they read is bundled, the folder beside the repo only on request."""
+"""The tests need nothing beside the repo: the corpus they read is bundled; another copy only on request."""
 
 from __future__ import annotations
 
