@@ -35,6 +35,14 @@ CUT_RATIO = 0.5
 #: CV of the ratio, F2 against the labelled notices (``benchmarks/tune_notice_list.py``).
 EVIDENCE_RATIO = 0.4
 
+# -- single answers (index.answer.reader) ----------------------------------------------------------------
+#: Passages one notice may fill among the 5 read for an answer. ``benchmarks/tune_answer.py --grid``, 5 folds
+#: grouped by notice (docs/confidence.md): cap 3 fact 0.892 / seed 0.812, cap 5 fact 0.903 / seed 0.875;
+#: kept at 3 until the scorer and its calibration are refitted on the cap-5 candidates.
+PER_DOC = 3
+#: The ``sure`` threshold and the confidence model live with the scorer in answer/answer_weights.json
+#: (fitted by benchmarks/tune_answer.py: nested folds, sure = lowest confidence right ≥ 95 % of the time).
+
 # -- compare and themes (index.analysis.compare, index.analysis.themes) -------------------------------------
 #: Least cosine similarity of an aligned pair of findings / of passages (chosen by reading the pairs of
 #: the shared corpus; see docs/design.md "Compare and cross-reference").

@@ -51,7 +51,11 @@ def test_json_carries_confidence_sure_and_candidates(shared_index: Path) -> None
 
 
 def test_sure_answers_are_right(answerer: Answerer) -> None:
-    """Over every answerable development question: sure answers right ≥ 95%, and sure on a fair share."""
+    """Over every answerable development question: sure answers right ≥ 95%, and sure on a fair share.
+
+    In sample: the scorer was fitted on these questions, so this guards against regressions only; the
+    honest figure is the out-of-fold one in docs/confidence.md (sure right 1.000 on 0.216 of answerable).
+    """
     questions = _questions({"fact", "paraphrase"})
     sure = right = 0
     for q in questions:

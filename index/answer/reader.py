@@ -65,9 +65,7 @@ TITLE_TERM_WEIGHT = 0.1
 WEIGHTS = {"holds": 0.35, "rank": 0.25, "dense": 0.8}
 #: Items of a list answer at most.
 MAX_ITEMS = 8
-#: Passages one notice may fill among the passages read for an answer (benchmarks/tune_answer.py --grid
-#: chose it out of fold, grouped by notice: a long notice's answer is often its 4th or 5th passage).
-PER_DOC = 3
+PER_DOC = tuned.PER_DOC  # index/tuned.py says how it was chosen
 #: Alternatives shown beside an answer (``candidates`` of ``ask --json``).
 MAX_CANDIDATES = 3
 #: The learned scorer: feature names, standardisation, coefficients, threshold (benchmarks/tune_answer.py).
