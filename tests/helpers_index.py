@@ -75,3 +75,22 @@ def app_index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     assert XSS_DOC_ID in report.indexed, report
     _CACHE["app"] = root
     return root
+
+
+def page_opener(index: Path, monkeypatch: pytest.MonkeyPatch, timeout: float):
+    """``open(**query_params) -> AppTest``: app.py on ``index`` at a deep link, run once, no exception."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui import state
+
+    monkeypatch.setenv(state.INDEX_ENV, str(index))
+    app = Path(__file__).resolve().parent.parent / "app.py"
+
+    def _open(**params: str) -> AppTest:
+        at = AppTest.from_file(str(app), default_timeout=timeout)
+        at.query_params.update(params)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return _open

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers_index import page_opener
 from streamlit.testing.v1 import AppTest
 
 from index.records import Document
@@ -32,16 +33,7 @@ SEED = "seed"
 @pytest.fixture
 def open_page(page_index: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
     """Open the page at a deep link (``open_page(view="compare", a="seed")``) and run it once."""
-    monkeypatch.setenv(state.INDEX_ENV, str(page_index))
-
-    def _open(**params: str) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-        at.query_params.update(params)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return _open
+    return page_opener(page_index, monkeypatch, TIMEOUT)
 
 
 def html_of(at: AppTest, marker: str) -> list[str]:

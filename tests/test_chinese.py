@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from helpers_index import page_opener
 from shared_data import NOTICES, SEED
 from streamlit.testing.v1 import AppTest
 
@@ -271,16 +272,7 @@ def _visible(strings: Iterable[str]) -> str:
 
 @pytest.fixture
 def page(zh_index: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv(state.INDEX_ENV, str(zh_index))
-
-    def _open(**params: str) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-        at.query_params.update(params)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return _open
+    return page_opener(zh_index, monkeypatch, TIMEOUT)
 
 
 def _check(at: AppTest, where: str, allowed: Iterable[str]) -> None:

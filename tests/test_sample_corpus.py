@@ -14,11 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers_index import page_opener
 from sample_corpus import COMPARE_B, EXPECTED_PAIRS
 from shared_data import CORPUS as SHARED
 from streamlit.testing.v1 import AppTest
 
-from ui import compare, state
+from ui import compare
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -88,16 +89,7 @@ def test_doc_not_found_error_is_chinese(sample_index: Path) -> None:
 
 @pytest.fixture
 def open_sample(sample_index: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
-    monkeypatch.setenv(state.INDEX_ENV, str(sample_index))
-
-    def _open(**params: str) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-        at.query_params.update(params)
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return _open
+    return page_opener(sample_index, monkeypatch, TIMEOUT)
 
 
 def test_compare_page_opens_on_a_pair_with_something_to_show(open_sample) -> None:
