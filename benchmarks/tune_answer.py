@@ -47,6 +47,7 @@ from shared_data import SHARED  # noqa: E402  (where: tests/shared_data.py)
 from index import tuned  # noqa: E402  (the tuned values and shared criteria)
 from index.answer.evaluate import load_questions  # noqa: E402
 from index.answer.reader import (  # noqa: E402
+    CALIBRATION_FEATURES,
     FEATURES,
     MAX_CANDIDATES,
     PER_DOC,
@@ -60,6 +61,10 @@ from index.text.repair import repair_text  # noqa: E402
 
 UNANSWERABLE = REPO / "tests" / "data" / "unanswerable.jsonl"
 L2 = 0.01
+#: L2 of the confidence model (more inputs than the three it read at first: 1.0 instead of 0.001).
+CALIBRATION_L2 = 1.0
+#: Columns of calibration_inputs with the candidate features.
+CALIBRATION_WIDTH = 5 + len(CALIBRATION_FEATURES)
 #: Precision the ``sure`` answers must reach (the issue's target).
 SURE_PRECISION = 0.95
 LONG_DOCS = {"seed"}  # the one complete, full-length notice of the corpus
@@ -211,11 +216,11 @@ def grouped_folds(items: list[Item], folds: int, seed: int) -> np.ndarray:
 def calibration_rows(item: Item, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, labels) of every open candidate of one question, as :func:`calibration_inputs` gives them."""
     if not len(scores):
-        return np.zeros((0, 3)), np.zeros(0)
+        return np.zeros((0, CALIBRATION_WIDTH)), np.zeros(0)
     open_ = ~item.gate
     if not open_.any():
-        return np.zeros((0, 3)), np.zeros(0)
-    return calibration_inputs(scores[open_]), item.y[open_]
+        return np.zeros((0, CALIBRATION_WIDTH)), np.zeros(0)
+    return calibration_inputs(scores[open_], item.x[open_]), item.y[open_]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 50) -> dict:
@@ -252,7 +257,7 @@ def fit_calibration(items: list[Item], scores: list[np.ndarray]) -> dict:
     rows = [calibration_rows(it, s) for it, s in zip(items, scores, strict=True)]
     x = np.vstack([r[0] for r in rows if len(r[1])])
     y = np.concatenate([r[1] for r in rows if len(r[1])])
-    return fit_logistic(x, y)
+    return {**fit_logistic(x, y, l2=CALIBRATION_L2), "inputs": "features"}
 
 
 def top_answer(item: Item, scores: np.ndarray, threshold: float, calib: dict) -> dict:
@@ -261,7 +266,7 @@ def top_answer(item: Item, scores: np.ndarray, threshold: float, calib: dict) ->
         return {"none": True, "right": item.kind == "unanswerable", "confidence": 0.0, "any_right": False}
     idx = np.flatnonzero(~item.gate)
     open_scores = scores[idx]
-    conf = apply_logistic(calib, calibration_inputs(open_scores))
+    conf = apply_logistic(calib, calibration_inputs(open_scores, item.x[idx]))
     order = np.argsort(-open_scores)
     best = idx[order[0]]
     none = open_scores[order[0]] < threshold
@@ -383,12 +388,15 @@ def main() -> None:
     parser.add_argument("--dump", type=Path, help="write each question's out-of-fold outcome here (JSON lines)")
     parser.add_argument("--items-cache", type=Path, help="JSON of the collected features, read or written "
                         "(reruns of the fitting skip retrieval; delete it when the features change)")
+    parser.add_argument("--per-doc", type=int, default=PER_DOC, help="passages one notice may fill (index/tuned.py)")
+    parser.add_argument("--passages", type=int, default=5, help="passages read per question")
     args = parser.parse_args()
     questions = development_questions()
     searcher = Searcher(args.index)
     if args.vector_cache:
         cache_vectors(searcher, args.vector_cache, [q["query"] for q in questions])
-    answerer = Answerer(searcher, scorer=None)
+    answerer = Answerer(searcher, passages=args.passages, scorer=None)
+    answerer.per_doc = args.per_doc
     if args.grid:
         print("grid: passages read × per-notice cap (accuracy out of fold, grouped by notice)")
         for passages in (5, 8):
@@ -396,7 +404,7 @@ def main() -> None:
                 answerer.passages, answerer.per_doc = passages, per_doc
                 its = collect(answerer, questions)
                 report(f"passages {passages}, per notice {per_doc}", its, cross_validate(its, args.folds, args.seed))
-        answerer.passages, answerer.per_doc = 5, PER_DOC
+        answerer.passages, answerer.per_doc = args.passages, args.per_doc
     if args.items_cache and args.items_cache.is_file():
         items = load_items(args.items_cache)
     else:

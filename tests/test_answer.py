@@ -69,6 +69,11 @@ def test_places_the_question_names() -> None:
     assert question_places("县长开会时,要求县政府办跟哪两家机构保持联系?") == []  # 要求 is no place
     assert question_places("2031年中央第一轮巡视") == ["2031"]
     assert question_places("北京语言大学巡视整改的举报电子邮箱") == ["语言大学"]
+    # real questions whose words run into the suffix: no core across a word boundary, no verb or pronoun
+    assert question_places("市委第三巡察组什么时候进驻市委宣传部？") == []  # 进驻 is no place
+    assert question_places("区委第一巡察组巡区人大机关党支部那阵子,想举报打哪个号码") == []  # not 组巡
+    assert question_places("江城县十三届县委第二轮巡察反馈会上,传达的是哪位县委书记的讲话精神?") == ["江城"]
+    assert question_places("昌平区委第二轮巡察查区经信局、交通局这几个单位,要巡到哪天?") == ["昌平"]
 
 
 def test_a_top_leader_asked_as_一把手_is_the_secretary() -> None:
