@@ -54,7 +54,7 @@ def test_sure_answers_are_right(answerer: Answerer) -> None:
     """Over every answerable development question: sure answers right ≥ 95%, and sure on a fair share.
 
     In sample: the scorer was fitted on these questions, so this guards against regressions only; the
-    honest figure is the out-of-fold one in docs/confidence.md (sure right 1.000 on 0.216 of answerable).
+    honest figure is the out-of-fold one in docs/confidence.md (sure right 0.968 on 0.568 of answerable).
     """
     questions = _questions({"fact", "paraphrase"})
     sure = right = 0
@@ -63,7 +63,7 @@ def test_sure_answers_are_right(answerer: Answerer) -> None:
         if answer.sure:
             sure += 1
             right += repair_text(q["answer"]) in answer.answer
-    assert sure >= 0.15 * len(questions), sure
+    assert sure >= 0.40 * len(questions), sure
     assert right / sure >= 0.95, (right, sure)
 
 
@@ -71,9 +71,18 @@ def test_unanswerable_is_never_sure(answerer: Answerer) -> None:
     questions = _questions({"unanswerable"})
     assert len(questions) >= 50
     sure = [q["query"] for q in questions if answerer.ask(q["query"]).sure]
-    # Out of fold 0.943 of them are not found or not sure (docs/confidence.md; the target is 0.95): a guard
-    # against regressions at the measured level, not the target.
-    assert len(sure) <= 0.10 * len(questions), sure
+    # Out of fold 0.971 of them are not found or not sure (docs/confidence.md; the target is 0.95).
+    assert len(sure) <= 0.05 * len(questions), sure
+
+
+def test_a_question_about_another_round_says_so(answerer: Answerer) -> None:
+    """Kind (c) of the labellers' unanswerable questions: the unit's notice reports another round."""
+    question = next(q for q in _questions({"unanswerable"}) if q["qid"] == "p1-049")  # 第五轮 asked, 第六轮 told
+    answer = answerer.ask(question["query"])
+    assert answer.no_answer or not answer.sure
+    if not answer.no_answer:
+        assert answer.caution == "问题问的是第五轮，这篇通报写的是第六轮"
+        assert answer.to_dict()["caution"] == answer.caution
 
 
 def test_confidence_separates_right_from_wrong(answerer: Answerer) -> None:

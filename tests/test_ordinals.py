@@ -7,7 +7,7 @@ import json
 import pytest
 from shared_data import NOTICES, QUESTIONS_THIRD
 
-from index.text.ordinals import clash, number, ordinals
+from index.text.ordinals import chinese, clash, clash_note, number, ordinals
 
 
 def _notice(doc_id: str) -> str:
@@ -52,3 +52,9 @@ def test_questions_about_the_reported_round_do_not_clash() -> None:
     assert len(rows) >= 20
     clashing = [q["qid"] for q in rows if clash(q["query"], _notice(q["relevant"][0])) > 0]
     assert len(clashing) <= len(rows) // 20, clashing
+
+
+def test_the_note_names_both_rounds_in_the_notices_numerals() -> None:
+    question = _question("p1-049")  # 秦安县十七届县委第五轮… asked; n0033 reports 第六轮
+    assert clash_note(question["query"], _notice("n0033")) == "问题问的是第五轮，这篇通报写的是第六轮"
+    assert [chinese(v) for v in (5, 10, 14, 21)] == ["五", "十", "十四", "二十一"]

@@ -124,6 +124,8 @@ def _show_answer(answer: Answer, terms: list[str], documents: Mapping[str, Docum
     st.subheader("可能的答案" if unsure else "答案")
     if answer.confidence is not None:
         st.html(_confidence_badge(answer))
+    if answer.caution:
+        st.warning(f"注意：{answer.caution}，答案可能不是所问的那次巡视巡察。", icon=":material/event_busy:")
     source = answer.citations[answer.sentence_hit]
     source_doc = documents.get(source.doc_id)
     if answer.short_answer and not answer.items:

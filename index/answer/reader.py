@@ -35,7 +35,7 @@ from index.analysis.findings import shorten
 from index.filters import Filters
 from index.records import Document, figures_text
 from index.retrieve.searcher import Hit, Searcher
-from index.text.ordinals import clash
+from index.text.ordinals import clash, clash_note
 from index.text.query import clean_query
 from index.text.repair import is_damaged
 from index.text.sentences import split_sentences
@@ -112,6 +112,8 @@ class Answer:
     sure: bool = False  # confidence at or above the threshold at which answers were right ≥ 95% of the time
     #: Other answers, best first: {"answer", "short_answer", "citation", "confidence"} (citation: a hit).
     candidates: list[dict] = field(default_factory=list)
+    #: Why the answer may be about another inspection than the one asked (问题问的是第五轮，…), "" when none.
+    caution: str = ""
 
     def to_dict(self) -> dict:
         """The CLI's JSON: ``{"answer": ..., "citations": [hits], "short_answer": ..., "no_answer": ...}``."""
@@ -127,6 +129,7 @@ class Answer:
             "confidence": None if self.confidence is None else round(self.confidence, 4),
             "sure": self.sure,
             "candidates": self.candidates,
+            "caution": self.caution,
         }
 
 
@@ -568,6 +571,9 @@ class Answerer:
         if answer.short_answer and is_damaged(answer.short_answer):
             answer.short_answer, answer.short_start, answer.short_end = "", -1, -1
         self._calibrate(answer, hits, candidates, open_scores, best, cleaned, asks)
+        if chosen.features[FEATURES.index("ord_clash")] > 0:
+            doc = self.searcher.documents[hit.doc_id]
+            answer.caution = clash_note(cleaned, f"{doc.title}{doc.org}{doc.date}{doc.signed_date}{doc.text}")
         return answer
 
     def _calibrate(self, answer: Answer, hits: list[Hit], candidates: list[Candidate], open_scores: np.ndarray,

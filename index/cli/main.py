@@ -210,6 +210,8 @@ def _print_confidence(answer: Answer, documents: Mapping) -> None:
         print(f"把握较大（置信度 {answer.confidence:.0%}）\n")
         return
     print(f"把握不大（置信度 {answer.confidence:.0%}）：以上是最可能的答案，请核对原文。")
+    if answer.caution:
+        print(f"  注意：{answer.caution}，答案可能不是所问的那次巡视巡察。")
     for number, cand in enumerate(answer.candidates, 1):
         source = cand["citation"].get("title") or cand["citation"].get("doc_id", "")
         shown = restore(documents.get(cand["citation"].get("doc_id")), cand["answer"])

@@ -71,3 +71,30 @@ def clash(question: str, notice: str) -> float:
     stated = ordinals(notice)
     clashing = sum(1 for kind, values in asked.items() if stated.get(kind) and not values & stated[kind])
     return clashing / len(asked)
+
+
+#: How each kind is written in a note to the user (五 → 第五轮, 十四 → 十四届, 2022 → 2022年).
+_SHOWN = {"term": "{}届", "round": "第{}轮", "batch": "第{}批", "group": "第{}组", "year": "{}年"}
+
+
+def chinese(value: int) -> str:
+    """An ordinal below a hundred in Chinese numerals, as notices write them (5 → 五, 14 → 十四, 21 → 二十一)."""
+    digits = "零一二三四五六七八九"
+    if not 0 < value < 100:
+        return str(value)
+    tens, ones = divmod(value, 10)
+    return (("" if tens == 1 else digits[tens]) + "十" if tens else "") + (digits[ones] if ones else "")
+
+
+def clash_note(question: str, notice: str) -> str:
+    """The user's line for a clash: 问题问的是第五轮，这篇通报写的是第六轮 ("" when nothing clashes)."""
+    asked, stated = ordinals(question), ordinals(notice)
+    parts_asked, parts_stated = [], []
+    for kind, values in asked.items():
+        if stated.get(kind) and not values & stated[kind]:
+            shown = str if kind == "year" else chinese
+            parts_asked += [_SHOWN[kind].format(shown(v)) for v in sorted(values)]
+            parts_stated += [_SHOWN[kind].format(shown(v)) for v in sorted(stated[kind])[:3]]
+    if not parts_asked:
+        return ""
+    return f"问题问的是{'、'.join(parts_asked)}，这篇通报写的是{'、'.join(parts_stated)}"
