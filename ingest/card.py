@@ -234,8 +234,13 @@ def extract_card(text: str) -> dict[str, Any]:
     unit = inspected_unit(text) or next((m.group("unit") for p in _INSPECTED_MORE if (m := p.search(text[:1500]))
                                           and len(m.group("unit")) >= 3 and "情况" not in m.group("unit")), "")
     if unit:
-        at = text.find(unit)
-        card["inspected"] = [_item(unit, at, at + len(unit))]
+        at, end = text.find(unit), -1
+        if at >= 0:
+            end = at + len(unit)
+        elif (at := text.find(unit[:4])) >= 0 and (tail := text.find(unit[-2:], at)) >= 0:
+            end = tail + 2  # the unit was named with an alias inside (…管理局(简称…)党组): its words as written
+        if at >= 0 and end > at:
+            card["inspected"] = [_item(text[at:end], at, end)]
     card["period"], card["feedback_date"] = _dates(text)
     card["round"] = [_item(m.group(0), m.start(), m.end()) for m in _ROUND.finditer(text)][:1]
     card["problems"] = _first_of(_DOC_FIGURES["problems"] + _MORE_PROBLEMS, text)
