@@ -62,7 +62,11 @@ _FEEDBACK_NEAR = re.compile(
     r"^(?![^。;]{0,45}?(?:落实|对照|针对|整改|传达|学习|公布|公开)[^。;]{0,8}?反馈)[^。;]{0,100}?反馈"
 )
 _START_NEAR = re.compile(r"^[^。;]{0,6}?(?:起|开始)|^[^。;]{0,30}?进驻")
-_INSPECTION_NEAR = re.compile(r"^[^。;]{0,60}?(?:巡[视察]组?对|对[^。;]{1,60}?(?:开展|进行)|开展[^。;]{0,10}巡[视察])")
+_INSPECTION_NEAR = re.compile(
+    r"^[^。;]{0,60}?(?:巡[视察]组?对|对[^。;]{1,200}?(?:开展|进行)|开展[^。;]{0,10}巡[视察])"
+)
+#: A range named as the inspection's time (``巡视时间安排在9月至11月下旬``).
+_PERIOD_BEFORE = re.compile(r"(?:巡[视察]|进驻)(?:工作)?时间(?:安排)?(?:在|为|是)?$")
 
 #: Problem counts beyond :data:`ingest.structure._DOC_FIGURES` (``5类主要问题``, ``针对52项问题``).
 _MORE_PROBLEMS = [
@@ -75,19 +79,21 @@ _DISCIPLINED = [
     re.compile(r"(?<![\d.])(\d+)\s*(?:人|名)(?:次)?[^。;,]{0,4}?(?:受到|给予)?[^。;,]{0,4}?(?:处分|问责|诫勉|处罚)"),
 ]
 _SYSTEMS = [
-    re.compile(r"(?:制定|修订|完善|出台|建立|健全|新建)[^。;]{0,16}?制度[^。;,\d]{0,6}?(\d+)\s*[项个套条件]"),
+    re.compile(r"(?:制定|修订|完善|出台|建立|健全|新建)[^。;]{0,16}?制度[^。;,\d]{0,6}?(\d+)\s*(?:多|余)?[项个套条件]"),
     re.compile(r"(?<![\d.])(\d+)\s*[项个套条件](?:规章|管理)?制度"),
 ]
-_PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}\s*[-—–]\s*\d{7,8}|1[3-9]\d{9}|\d{7,8}|0\d{9,11})(?![\d])")
+_PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}\s*[-—–]\s*\d{7,8}|1[3-9]\d{9}|[2-9]\d{6,7}|0\d{9,11})(?![\d])")
 _PHONE_WORD = re.compile(r"电话|热线|手机|来电")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _MAILBOX = [
-    re.compile(r"(?:来信请寄|信件请寄|邮寄地址|通信地址|通讯地址|来信地址)\s*[::]?\s*([^;。\n]{4,60}?)(?=[;。\n]|$)"),
+    re.compile(r"(?:来信请寄|信件请寄|邮寄地址|通信地址|通讯地址|来信地址|邮政信箱(?=\s*:))\s*[::]?\s*([^;。\n]{4,60}?)(?=[;。\n]|$)"),
     re.compile(r"([\u4e00-\u9fff]{0,12}?(?:邮政)?第?\d+号(?:邮政)?(?:专用)?信箱)"),
 ]
-_HOURS = re.compile(r"(?:受理时间|信访时间|接访时间|值班时间)\s*(?:为|是)?\s*[::]?\s*([^;。\n]{4,60}?)(?=[;。\n]|$)")
+_HOURS = re.compile(
+    r"(?:受理时间|信访时间|接访时间|值班时间|接听电话时间)\s*(?:为|是)?\s*[::]?\s*([^;。\n()]{4,60}?)(?=[;。\n()]|$)"
+)
 _LEADER = [
-    re.compile(r"由([^,。;:“”()]{2,24}?)(?:任|为|担任)组长"),
+    re.compile(r"(?:由|领导小组,)([^,。;:“”()]{2,24}?)(?:任|为|担任)组长"),
     re.compile(r"([^,。;:“”()\d]{2,14}?)(?:担任|任)[^。;,]{0,10}?领导小组组长"),
 ]
 _INSPECTED_MORE = [
@@ -126,11 +132,12 @@ def _dates(text: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     taken: list[tuple[int, int]] = []
     for m in _RANGE.finditer(text):
         taken.append((m.start(), m.end()))
-        after = text[m.end():m.end() + 80]
+        after = text[m.end():m.end() + 260]
         item = _item(m.group(0), m.start("a"), m.end())
         if _FEEDBACK_NEAR.search(after) and not _INSPECTION_NEAR.search(after):
             feedback.append(item)
-        elif _INSPECTION_NEAR.search(after) or _START_NEAR.search(after):
+        elif _INSPECTION_NEAR.search(after) or _START_NEAR.search(after) \
+                or _PERIOD_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
             periods.append(item)
     for m in _SINGLE.finditer(text):
         if any(a <= m.start("a") < b for a, b in taken):
@@ -149,14 +156,14 @@ def _first_of(patterns: list[re.Pattern[str]], text: str) -> list[dict[str, Any]
     if not found:
         return []
     m = min(found, key=lambda x: x.start(1))
-    return [_item(re.sub(r"\s+", "", m.group(1)), m.start(1), m.end(1))]
+    return [_item(m.group(1), m.start(1), m.end(1))]
 
 
 def _all_of(patterns: list[re.Pattern[str]], text: str, limit: int = 6) -> list[dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for p in patterns:
         for m in p.finditer(text):
-            out.setdefault(m.start(1), _item(re.sub(r"\s+", "", m.group(1)), m.start(1), m.end(1)))
+            out.setdefault(m.start(1), _item(m.group(1), m.start(1), m.end(1)))
     return [out[k] for k in sorted(out)][:limit]
 
 
@@ -175,8 +182,8 @@ def _leader(text: str) -> list[dict[str, Any]]:
         for m in pattern.finditer(text):
             tail = text[m.end():m.end() + 60]
             group = tail[:tail.find("领导小组") + 4] if "领导小组" in tail else ""
-            before = text[max(0, m.start() - 40):m.start()]
-            named = before[before.rfind("领导小组") - 30:] if "领导小组" in before[-12:] else ""
+            before = text[max(0, m.start(1) - 40):m.start(1)]
+            named = before[before.rfind("领导小组") - 30:] if "领导小组" in before[-16:] else ""
             rectifying = ("整改" in group and "督" not in group) or ("整改" in named and "督" not in named)
             if pattern is _LEADER[0] and not rectifying:
                 continue

@@ -1,4 +1,4 @@
-"""The notice card on real notices: per-field precision and recall on 50 hand-labelled notices, spans, old
+"""The notice card on real notices: per-field precision and recall on 60 hand-labelled notices, spans, old
 indexes without a card, the card on the notice page and the card's answers to questions."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ RECALL = 0.85
 #: Fields below the goal on the labelled notices, with the figure they reach now (a floor: the test fails when
 #: they get worse).  被巡察单位: the unit is often named without 对…开展巡察 (``巡察组巡察X工作动员会``,
 #: ``召开巡视反馈会议…向委党组反馈``) or as several units; see the report in benchmarks/bench_card.py.
-SHORT_OF_GOAL = {"inspected": (0.80, 0.65)}
+SHORT_OF_GOAL = {"inspected": (0.75, 0.65)}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_labels_cover_the_corpus_spread():
     assert {"rectification_progress", "feedback", "announcement"} <= kinds
     assert sum(r["mojibake"] for r in rows) >= 6
     assert any(len(r.get("contacts") or []) > 1 for r in rows)  # an announcement listing several groups
-    assert {r["split"] for r in rows} == {"dev", "heldout"}
+    assert {r["split"] for r in rows} == {"dev", "heldout", "targeted"}
 
 
 @pytest.mark.parametrize("field", list(CARD_FIELDS))
