@@ -5,8 +5,11 @@ development questions the card answers (and how often right).
 
 Labels: ``tests/data/card_labels.jsonl`` (50 notices read by hand: the seed and 49 drawn at random per kind,
 mojibake ones included; ``split`` dev = the seed and the first 30 drawn, on which the rules were developed;
-heldout = the other 19, not looked at while writing the rules).  Questions: every development question whose
-first relevant notice's card answers it (the notice given, no retrieval); right = the card value is inside
+heldout = the other 19, not looked at while writing the rules; targeted = 10 notices chosen afterwards because
+they state counts, money, systems or contact details, which the random draw hardly holds — their figures at
+first sight are in the report of issue 17, the rules were then corrected on them).
+Questions: every development question whose first relevant notice's card answers it (the notice given,
+no retrieval); right = the card value is inside
 the labelled answer or holds it.
 """
 
@@ -49,6 +52,7 @@ def main() -> None:
     cards = {r["id"]: docs[r["id"]].card for r in rows}
     _table("开发集 dev", [r for r in rows if r["split"] == "dev"], cards)
     _table("留出集 heldout", [r for r in rows if r["split"] == "heldout"], cards)
+    _table("定向补充 targeted", [r for r in rows if r["split"] == "targeted"], cards)
     _table("全部", rows, cards)
 
     by_field: dict[str, list[int]] = {}
