@@ -111,6 +111,9 @@ class Document:
     # ``text`` before the width fold, line for line: the notice's own characters (``，`` not ``,``), what
     # quotations show (see index.shown); "" when the same as ``text`` or in an index made before it existed
     shown: str = ""
+    # the notice card (see ingest.card): {field: [{"value", "start", "end"}, …], "contacts": […]}, offsets into
+    # ``text``; {} in an index made before it existed
+    card: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-serialisable dict."""

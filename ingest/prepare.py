@@ -18,6 +18,7 @@ from index.records import Document
 from index.text.repair import is_damaged, without_damage
 from ingest.raw import RawDocument
 
+from .card import extract_card
 from .clean import clean_shown
 from .metadata import extract_metadata
 from .structure import Structure, _candidates, parse_structure
@@ -156,6 +157,7 @@ def prepare(raw: RawDocument, limits: Limits | None = None) -> Document:
         sections=structure.sections,
         findings=structure.findings,
         shown=shown,
+        card=extract_card(text),
     )
 
 

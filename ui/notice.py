@@ -11,6 +11,7 @@ from index.records import FIGURE_NAMES, Document, Finding
 from index.shown import passage_view, restore
 
 from . import highlight, state
+from .card import card_anchors, card_rows
 from .links import related_href
 
 KEY_DOC = "doc_id"
@@ -71,12 +72,17 @@ def render(ctx: state.Context) -> None:
         st.subheader("原始文本（抓取原样）")
         st.html(f'<div class="ns-passage">{highlight.esc(doc.original or "（没有保存原文）")}</div>')
         return
+    rows = card_rows(doc)
+    if rows:
+        with st.expander("通报要素卡片", expanded=True):
+            st.caption("从通报正文中自动提取；点击数值跳到原文中的出处。")
+            st.html(highlight.meta_table(rows))
     _findings(doc)
     st.subheader("全文（已清洗）")
     region = (focus["start"], focus["end"]) if focus.get("end", 0) > focus.get("start", 0) else None
     if region:
         st.caption("蓝色底纹为检索到的段落。")
-    anchors = {f.start: finding_anchor(i) for i, f in enumerate(doc.findings, 1)}
+    anchors = {**card_anchors(doc), **{f.start: finding_anchor(i) for i, f in enumerate(doc.findings, 1)}}
     body = highlight.mark(doc.text, terms, region, "ns-focus", region_id=FOCUS_ID if region else "", anchors=anchors,
                           view=passage_view(doc, doc.text, 0))  # the notice's own characters
     if (doc.meta or {}).get("ocr"):

@@ -1,0 +1,112 @@
+"""Answers from the notice card (``Document.card``, see :mod:`ingest.card`) for the questions it answers.
+
+Which group inspected X, when it went in (进驻/巡察时间), when it fed back, how many problems / completed /
+the rate, the phone, e-mail or mailbox of the group inspecting X, who leads the rectification group, which
+round: :func:`card_answer` returns the card's value with its span and the sentence around it, or ``None``
+when the question is not one of these or the card does not hold the value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from index.records import Document
+from index.text.sentences import split_sentences
+
+#: Question words → card field, first match wins (contact details before the rest: 巡察组的电话 asks the phone).
+#: Questions near one of these but about something else (a deadline, a deputy, clue counts, hours of the day).
+_NOT_CARD = re.compile(r"截止|截至|撤离|撤走|结束|最晚|前完成|副组长|没有完成|未完成|尚未|动员|问题线索"
+                       r"|整改任务|整改措施|软弱涣散|几点|多长时间|邮编|哪些")
+
+_ASKS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"电话|热线|手机|联系方式"), "phone"),
+    (re.compile(r"电子邮箱|电子信箱|邮箱|邮件|e-?mail", re.I), "email"),
+    (re.compile(r"信箱|来信|邮寄|通信地址"), "mailbox"),
+    (re.compile(r"受理时间|信访时间"), "hours"),
+    (re.compile(r"完成率"), "rate"),
+    (re.compile(r"(?:已|完成)[^?]{0,6}(?:整改|销号)[^?]{0,6}(?:多少|几)|(?:多少|几)[^?]{0,8}(?:已完成|完成整改|整改完成)"),
+     "completed"),
+    (re.compile(r"(?:多少|几)[个项条]?[^?]{0,6}问题|问题[^?]{0,6}(?:多少|几)"), "problems"),
+    (re.compile(r"(?:整改)?(?:工作)?领导小组[^?]{0,6}组长|谁[^?]{0,10}(?:负责|牵头)整改"), "leader"),
+    (re.compile(r"(?:何时|什么时候|哪天|时间|日期)[^?]{0,8}反馈|反馈[^?]{0,12}(?:何时|什么时候|哪天|时间|日期)"),
+     "feedback_date"),
+    (re.compile(r"(?:何时|什么时候|时间|日期|哪天)[^?]{0,8}(?:进驻|巡察|巡视)|(?:进驻|巡察|巡视)[^?]{0,12}(?:何时|什么时候|时间|日期)"),
+     "period"),
+    (re.compile(r"哪个?[^?]{0,4}巡[察视]组|哪一?组|谁[^?]{0,6}巡[察视]"), "group"),
+    (re.compile(r"第几轮|哪一轮|哪轮"), "round"),
+]
+
+
+def card_field(question: str) -> str:
+    """The card field a question asks for ('' when none)."""
+    if _NOT_CARD.search(question):
+        return ""
+    for pattern, name in _ASKS:
+        if pattern.search(question):
+            return name
+    return ""
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[str, int, int]:
+    for s, e in split_sentences(text):
+        if s <= start < e:
+            return text[s:max(e, min(end, len(text)))], s, max(e, end)
+    return text[start:end], start, end
+
+
+def _contact_item(card: dict[str, Any], name: str, question: str) -> dict[str, Any] | None:
+    """The ``name`` detail of the group whose inspected units (or own name) the question mentions."""
+    for contact in card.get("contacts") or []:
+        units = list(contact.get("inspected") or []) + ([] if name == "group" else [contact.get("group") or ""])
+        if any(u and u in question for u in units):
+            if name == "group" and contact.get("group"):
+                return {"value": contact["group"], "start": contact.get("group_start", 0),
+                        "end": contact.get("group_end", 0)}
+            if contact.get(name):
+                return contact[name][0]
+    return None
+
+
+def card_answer(question: str, doc: Document) -> dict[str, Any] | None:
+    """The card's answer to ``question`` in ``doc``: ``{"field", "value", "start", "end", "sentence",
+    "sentence_start", "sentence_end"}`` (offsets into ``doc.text``), or ``None``."""
+    card = doc.card or {}
+    name = card_field(question)
+    if not name or not card.get(name):
+        return None
+    item = _contact_item(card, name, question) if name in ("phone", "email", "mailbox", "hours", "group") else None
+    if item is None and name == "group" and len(card[name]) > 1:
+        return None  # several groups, none named with the unit asked about
+    item = item or card[name][0]
+    start, end = int(item["start"]), int(item["end"])
+    sentence, s_start, s_end = _sentence(doc.text, start, end)
+    return {"field": name, "value": item["value"], "start": start, "end": end,
+            "sentence": sentence, "sentence_start": s_start, "sentence_end": s_end}
+
+
+def apply_card(answer: Any, question: str, documents: Mapping[str, Document]) -> Any:
+    """Put the card's answer into ``answer`` (a :class:`index.answer.reader.Answer`) when the card answers
+    ``question`` and its span lies in a cited passage of the top passage's notice; else leave it as it is.
+
+    The short answer becomes the card value, the answer sentence the sentence holding it (within that
+    passage).  The call site is one line in ``Answerer.ask``, before the calibration.
+    """
+    if not answer.citations:
+        return answer
+    doc = documents.get(answer.citations[0].doc_id)
+    found = card_answer(question, doc) if doc is not None else None
+    if not found:
+        return answer
+    for index, hit in enumerate(answer.citations):
+        if hit.doc_id == doc.doc_id and hit.start <= found["start"] and found["end"] <= hit.end:
+            base = hit.start
+            s = max(found["sentence_start"], hit.start) - base
+            e = min(found["sentence_end"], hit.end) - base
+            answer.answer, answer.sentence_hit, answer.start, answer.end = hit.text[s:e], index, s, e
+            answer.short_answer = hit.text[found["start"] - base:found["end"] - base]
+            answer.short_start, answer.short_end = found["start"] - base, found["end"] - base
+            answer.no_answer = False
+            return answer
+    return answer
