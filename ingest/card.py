@@ -10,7 +10,7 @@ and the leader of the rectification group.
 A card is a plain dict (JSON): ``{field: [{"value", "start", "end"}, …], "contacts": [{"group", "inspected",
 "phone", "email", "mailbox", "hours"}, …]}`` with offsets into ``Document.text``; fields not stated are left out.
 Precision and recall per field are measured on hand-labelled notices (``tests/data/card_labels.jsonl``,
-``benchmarks/card_fields.py``).
+``benchmarks/bench_card.py``).
 """
 
 from __future__ import annotations
