@@ -217,5 +217,5 @@ def test_related_and_themes_csv() -> None:
              "count_members": 2, "members": [{"doc_id": "n1", "ref": "n1@3", "unit": "item", "heading": "违反八项规定",
                                               "title": "t", "org": "", "year": 2020, "label": "", "text": "句"}]}
     rows = list(csv.reader(io.StringIO(themes.themes_csv([group]).decode("utf-8-sig"))))
-    assert tuple(rows[0]) == themes.CSV_COLUMNS and rows[1][2] == "八项规定、作风" and rows[1][-1] == "n1@3"
+    assert tuple(rows[0]) == themes.CSV_COLUMNS and rows[1][2] == "八项规定、作风" and rows[1][12] == "n1@3"
     assert export.table_csv(("a",), [[None]]).decode("utf-8-sig").splitlines() == ["a", '""']

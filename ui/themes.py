@@ -21,13 +21,14 @@ from .links import notice_href, related_href
 from .safe import plain
 
 if TYPE_CHECKING:
+    import altair as alt
     import pandas as pd
 
 KEY_MIN_NOTICES = "th_min_notices"
 #: Year label of the notices without a date in the chart.
 UNDATED = "无日期"
 CSV_COLUMNS = ("组号", "共性问题", "关键词", "通报数", "机构数", "问题数", "通报标题", "机构", "年份", "问题",
-               "原句", "编号", "引用")
+               "原句", "编号", "引用", "地方或单位数", "地方或单位", "证据句")
 UNIT_NAMES = {"finding": "编号问题", "item": "正文", "passage": "段落"}
 
 CSS = """<style>
@@ -39,6 +40,8 @@ CSS = """<style>
 .ns-members{margin:.1rem 0 0 1.1rem;padding:0}
 .ns-members li{margin:.35rem 0;line-height:1.55;overflow-wrap:anywhere}
 .ns-members a{text-decoration:none;margin-right:.6rem;font-size:.85rem}
+.ns-evidence{font-size:.9rem;opacity:.9;margin:.15rem 0}
+.ns-evidence mark{background:rgba(250,173,20,.35);color:inherit;padding:0 .1rem}
 </style>"""
 
 
@@ -79,13 +82,18 @@ def render(ctx: state.Context) -> None:
         _group(group)
 
 
+def chart_label(group: Mapping) -> str:
+    """A group's name on the chart: its rank and its whole label, in the notice's characters."""
+    return f"{group['theme']}. {group.get('label_shown') or group['label']}"
+
+
 def year_table(groups: Sequence[Mapping]) -> pd.DataFrame:
     """Long table (共性问题, 年份, 通报数): each group's notices per year, undated ones as “无日期”."""
     import pandas as pd  # here, not at import: the first page load does not need it
 
     rows = []
     for g in groups:
-        name = f"{g['theme']}. {g['label']}"
+        name = chart_label(g)
         rows += [{"共性问题": name, "年份": year, "通报数": count} for year, count in g["years"].items()]
         undated = g["count_notices"] - sum(g["years"].values())
         if undated > 0:
@@ -93,12 +101,28 @@ def year_table(groups: Sequence[Mapping]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["共性问题", "年份", "通报数"])
 
 
+def year_chart(groups: Sequence[Mapping]) -> alt.Chart:
+    """Horizontal stacked bars, one per group in rank order, with whole labels (no label length limit)."""
+    import altair as alt
+
+    order = [chart_label(g) for g in groups]
+    return (
+        alt.Chart(year_table(groups))
+        .mark_bar()
+        .encode(
+            y=alt.Y("共性问题:N", sort=order, title=None, axis=alt.Axis(labelLimit=0)),
+            x=alt.X("sum(通报数):Q", title="通报数", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color("年份:N", title="年份"),
+            tooltip=["共性问题", "年份", "通报数"],
+        )
+        .properties(height=max(240, 26 * len(groups) + 90))
+    )
+
+
 def _chart(groups: Sequence[Mapping]) -> None:
     """One bar per group (its notices), split by year of publication."""
     st.subheader("各类问题涉及的通报（按年份）")
-    table = year_table(groups)
-    st.bar_chart(table, x="共性问题", y="通报数", color="年份", horizontal=True, stack=True, sort=False,
-                 height=max(240, 26 * len(groups) + 90))
+    st.altair_chart(year_chart(groups), width="stretch")
     st.caption("每条横条是一类共性问题涉及的通报数，颜色表示通报的发布年份。")
 
 
@@ -119,18 +143,38 @@ def group_reason(group: Mapping) -> str:
     return f"归为一类的原因：用词不同、意思相近（组内平均语义相似度不低于 {THRESHOLD:.0%}）。"
 
 
+def counts_html(group: Mapping) -> str:
+    """Notices, the places/units they concern (never “0 个”: unnamed ones are said so) and problems."""
+    esc = highlight.esc
+    places = int(group.get("count_places", 0))
+    unnamed = sum(1 for d in set(group["doc_ids"]) if not _place_of(group, d))
+    if places:
+        where = f"<b>{esc(places)}</b> 个地方或单位"
+        if unnamed:
+            where += f"（另 {esc(unnamed)} 篇未写明）"
+    else:
+        where = "地方或单位未写明"
+    return (f'<div class="ns-counts"><b>{esc(group["count_notices"])}</b> 篇通报 · {where} · '
+            f'<b>{esc(group["count_members"])}</b> 条问题</div>')
+
+
+def _place_of(group: Mapping, doc_id: str) -> str:
+    return next((m.get("place") or "" for m in group["members"] if m["doc_id"] == doc_id), "")
+
+
 def _group(group: Mapping) -> None:
-    """A group's card (label, keywords, counts, years) and an expander listing its members."""
+    """A group's card (label, keywords, counts, places, years) and an expander listing its members."""
     esc = highlight.esc
     keywords = "".join(f'<span class="ns-kw">{esc(k)}</span>' for k in group["keywords"])
     years = " · ".join(f"{esc(y)} 年 {esc(c)} 篇" for y, c in group["years"].items()) or "无日期"
+    places = "、".join(esc(p) for p in group.get("places", []))
     st.html(
         '<div class="ns-theme">'
-        f'<div class="ns-title">{esc(group["theme"])}. {esc(group["label"])}</div>'
+        f'<div class="ns-title">{esc(group["theme"])}. {esc(group.get("label_shown") or group["label"])}</div>'
         f"<div>{keywords}</div>"
-        f'<div class="ns-counts"><b>{esc(group["count_notices"])}</b> 篇通报 · '
-        f'<b>{esc(group["count_orgs"])}</b> 个机构 · <b>{esc(group["count_members"])}</b> 条问题</div>'
-        f'<div class="ns-meta">年份：{years}</div>'
+        f"{counts_html(group)}"
+        + (f'<div class="ns-meta">涉及：{places}</div>' if places else "")
+        + f'<div class="ns-meta">年份：{years}</div>'
         f'<div class="ns-why">{esc(group_reason(group))}</div>'
         "</div>"
     )
@@ -138,14 +182,28 @@ def _group(group: Mapping) -> None:
         st.html(f'<ol class="ns-members">{"".join(member_html(m) for m in group["members"])}</ol>')
 
 
-def member_html(member: Mapping) -> str:
-    """One member: its statement, its notice (link to the notice view), a link to the related view."""
+def evidence_html(member: Mapping) -> str:
+    """The sentence stating the member's problem, the statement marked in it (escaped)."""
     esc = highlight.esc
-    statement = " ".join(p for p in (member.get("label"), member.get("heading")) if p)
-    meta = highlight.meta_line(member.get("title") or member["doc_id"], member.get("org") or "",
+    sentence = member.get("evidence") or ""
+    if not sentence:
+        return ""
+    start, end = (member.get("evidence_mark") or [0, 0])[:2]
+    if not 0 <= start < end <= len(sentence):
+        return f'<div class="ns-evidence">原文：{esc(sentence)}</div>'
+    return (f'<div class="ns-evidence">原文：{esc(sentence[:start])}<mark>{esc(sentence[start:end])}</mark>'
+            f"{esc(sentence[end:])}</div>")
+
+
+def member_html(member: Mapping) -> str:
+    """One member: its statement, the sentence stating it, its notice (links to the notice and related views)."""
+    esc = highlight.esc
+    heading = member.get("heading_shown") or member.get("heading")
+    statement = " ".join(p for p in (member.get("label"), heading) if p)
+    meta = highlight.meta_line(member.get("title") or member["doc_id"], member.get("place") or member.get("org") or "",
                                str(member.get("year") or ""), UNIT_NAMES.get(member.get("unit"), ""))
     target = member["ref"] if member.get("unit") == "finding" else member.get("heading") or ""
-    return (f"<li><div>{esc(statement)}</div><div class=\"ns-meta\">{meta}</div>"
+    return (f"<li><div>{esc(statement)}</div>{evidence_html(member)}<div class=\"ns-meta\">{meta}</div>"
             f'<div><a href="{esc(notice_href(member["doc_id"]))}">阅读通报 ›</a>'
             f'<a href="{esc(related_href(target))}">其他通报中的同类问题 ›</a></div></li>')
 
@@ -153,9 +211,11 @@ def member_html(member: Mapping) -> str:
 def themes_csv(groups: Sequence[Mapping]) -> bytes:
     """One row per member, with its group's label, keywords and counts."""
     rows = [
-        [g["theme"], g["label"], "、".join(g["keywords"]), g["count_notices"], g["count_orgs"], g["count_members"],
+        [g["theme"], g.get("label_shown") or g["label"], "、".join(g["keywords"]), g["count_notices"], g["count_orgs"],
+         g["count_members"],
          m.get("title") or "", m.get("org") or "", m.get("year") or "",
-         " ".join(p for p in (m.get("label"), m.get("heading")) if p), m.get("text") or "", m["doc_id"], m["ref"]]
+         " ".join(p for p in (m.get("label"), m.get("heading_shown") or m.get("heading")) if p), m.get("text") or "",
+         m["doc_id"], m["ref"], g.get("count_places", ""), m.get("place") or "", m.get("evidence") or ""]
         for g in groups for m in g["members"]
     ]
     return export.table_csv(CSV_COLUMNS, rows)

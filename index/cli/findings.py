@@ -162,11 +162,24 @@ def cmd_themes(args: argparse.Namespace) -> int:
         return 0
     for group in groups:
         years = "，".join(f"{y} 年 {n} 条" for y, n in group["years"].items()) or "-"
-        print(f"{group['theme']}. {group['label']}  — {group['count_notices']} 篇通报，"
-              f"{group['count_members']} 条问题，{group['count_orgs']} 个发布机构，年份：{years}")
+        places = group["count_places"]
+        unnamed = len({m["doc_id"] for m in group["members"] if not m["place"]})
+        where = (f"{places} 个地方或单位" + (f"（另 {unnamed} 篇未写明）" if unnamed else "")) if places \
+            else "地方或单位未写明"
+        print(f"{group['theme']}. {group['label_shown']}  — {group['count_notices']} 篇通报，"
+              f"{where}，{group['count_members']} 条问题，年份：{years}")
         print(f"   关键词：{'、'.join(group['keywords'])}")
+        if group["places"]:
+            print(f"   涉及：{'、'.join(group['places'])}")
         for member in group["members"]:
             label = f" {member['label']}" if member["label"] else ""
-            print(f"   - [{member['doc_id']}{label}] {member['heading']}")
+            place = f"（{member['place']}）" if member["place"] else ""
+            print(f"   - [{member['doc_id']}{label}]{place} {member['heading_shown']}")
+            start, end = member["evidence_mark"]
+            evidence = member["evidence"]
+            if end > start:
+                evidence = f"{evidence[:start]}【{evidence[start:end]}】{evidence[end:]}"
+            if evidence and evidence != member["heading_shown"]:
+                print(f"     原文：{evidence}")
         print()
     return 0
