@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import SEED
 
 from ingest.model_setup import DEFAULT_MODEL_DIR, MARKER, MIN_COSINE, ensure_model
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-SEED = Path("/work/shared/corpus/seed.txt")
 CLEAN = "市委第三巡察组对市委宣传部进行了巡察"
 
 
@@ -38,13 +38,8 @@ def engine():
 
 def _sentences() -> list[str]:
     """Two real lines from the seed corpus (garbled as they are) plus a clean one."""
-    lines = []
-    if SEED.is_file():
-        lines = [
-            ln.strip()
-            for ln in SEED.read_text(encoding="utf-8").splitlines()
-            if len(ln.strip()) >= 30
-        ]
+    lines = [ln.strip() for ln in SEED.read_text(encoding="utf-8").splitlines() if len(ln.strip()) >= 30]
+    assert len(lines) >= 2, SEED
     return [*lines[:2], CLEAN]
 
 

@@ -11,7 +11,9 @@ import sys
 from shared_data import BUNDLED, NOTICES, REPO, SEED
 
 #: Ways a file could reach for the folder beside the repo behind ``shared_data``'s back.
-_OUTSIDE = re.compile(r'parent\s*/\s*"shared"|SHARED_DIR|' + re.escape("." + "./shared"))
+#: An absolute path to a shared folder (``"/somewhere/shared/corpus/…"``) is one too.
+_OUTSIDE = re.compile(r'parent\s*/\s*"shared"|SHARED_DIR|' + re.escape("." + "./shared")
+                      + r'|["\']/[^"\']*/shared/(?:corpus|eval)')
 
 
 def test_bundled_corpus_is_the_real_one() -> None:
