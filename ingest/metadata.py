@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from index.text.ordinals import number
 from index.text.repair import is_damaged, repair_text, without_damage
 from ingest.raw import RawDocument
 
@@ -53,14 +54,6 @@ _URL_DATES = (
 )
 
 
-def _cn_number(text: str) -> int:
-    """十五 → 15, 二十三 → 23, 十 → 10, 三 → 3."""
-    if "十" not in text:
-        return _CN_DIGITS.get(text, 0)
-    tens, _, units = text.partition("十")
-    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
-
-
 def _iso(year: int, month: int, day: int) -> str:
     """ISO date, or '' when the parts are not a plausible date."""
     if year < 100:
@@ -86,7 +79,7 @@ def parse_date(text: str) -> str:
     match = _CN_DATE.search(text)
     if match:
         year = int("".join(str(_CN_DIGITS[ch]) for ch in match.group(1)))
-        return _iso(year, _cn_number(match.group(2)), _cn_number(match.group(3)))
+        return _iso(year, number(match.group(2)) or 0, number(match.group(3)) or 0)
     return ""
 
 

@@ -5,8 +5,8 @@ cannot answer it, however well its sentences match.  :func:`clash` says so for a
 from the ordinal markers every inspection notice uses (十四届…第九轮第一批, 省委第三巡视组, 2023年); it
 is one feature of the answer scorer (``ord_clash``), whose learned weight decides what it is worth.
 
-Chinese numerals are read here rather than with a library: cn2an and the like are not in the stack,
-and the ordinals of these notices stay below a hundred (十一, 二十三).
+Chinese numerals are read here (ingest.metadata reads dates with it too) rather than with a library: cn2an and
+the like are not in the stack, and the ordinals of these notices stay below a thousand (十一, 二十三).
 """
 
 from __future__ import annotations
