@@ -7,7 +7,7 @@ import pytest
 from card_docs import prepared_documents
 from card_scoring import load_labels, score
 
-from index.answer.card_answer import apply_card, card_answer, card_field
+from index.answer.card_answer import card_answer, card_field
 from index.records import Document
 from ingest.card import CARD_FIELDS
 from ui.card import card_anchor, card_anchors, card_rows
@@ -105,22 +105,3 @@ def test_card_answers(question, doc_id, field, value):
 def test_card_leaves_other_questions_alone(question):
     assert card_field(question) == ""
 
-
-def test_apply_card_puts_the_card_value_into_an_answer():
-    from index.answer.reader import Answer
-    from index.retrieve.searcher import Hit
-    from ingest.chunk import chunk_document
-    from ingest.structure import Structure
-
-    doc = prepared_documents()["seed"]
-    chunks = chunk_document(doc.text, Structure(doc.sections, doc.findings, doc.figures), doc.doc_id, 500)
-    hits = [Hit(doc_id=doc.doc_id, title=doc.title, url="", org="", date="", kind=doc.kind, section=c.section,
-                text=c.text, score=1.0, start=c.start, end=c.end) for c in (chunks[0], chunks[-1])]
-    question = "想就张家界市委宣传部的巡察整改提意见,可以打哪个电话?"
-    answer = apply_card(Answer(answer="", citations=hits, no_answer=True), question, {doc.doc_id: doc})
-    assert not answer.no_answer and answer.short_answer == "0744—8298516" and answer.sentence_hit == 1
-    assert answer.short_answer in answer.answer
-    cited = hits[answer.sentence_hit].text
-    assert cited[answer.short_start:answer.short_end] == "0744—8298516"
-    untouched = apply_card(Answer(answer="x", citations=hits[:1]), question, {doc.doc_id: doc})
-    assert untouched.answer == "x"  # the phone is not in the cited passages: the answer stays as it was

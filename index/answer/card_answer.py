@@ -9,7 +9,6 @@ when the question is not one of these or the card does not hold the value.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from index.records import Document
@@ -85,28 +84,3 @@ def card_answer(question: str, doc: Document) -> dict[str, Any] | None:
     return {"field": name, "value": item["value"], "start": start, "end": end,
             "sentence": sentence, "sentence_start": s_start, "sentence_end": s_end}
 
-
-def apply_card(answer: Any, question: str, documents: Mapping[str, Document]) -> Any:
-    """Put the card's answer into ``answer`` (a :class:`index.answer.reader.Answer`) when the card answers
-    ``question`` and its span lies in a cited passage of the top passage's notice; else leave it as it is.
-
-    The short answer becomes the card value, the answer sentence the sentence holding it (within that
-    passage).  The call site is one line in ``Answerer.ask``, before the calibration.
-    """
-    if not answer.citations:
-        return answer
-    doc = documents.get(answer.citations[0].doc_id)
-    found = card_answer(question, doc) if doc is not None else None
-    if not found:
-        return answer
-    for index, hit in enumerate(answer.citations):
-        if hit.doc_id == doc.doc_id and hit.start <= found["start"] and found["end"] <= hit.end:
-            base = hit.start
-            s = max(found["sentence_start"], hit.start) - base
-            e = min(found["sentence_end"], hit.end) - base
-            answer.answer, answer.sentence_hit, answer.start, answer.end = hit.text[s:e], index, s, e
-            answer.short_answer = hit.text[found["start"] - base:found["end"] - base]
-            answer.short_start, answer.short_end = found["start"] - base, found["end"] - base
-            answer.no_answer = False
-            return answer
-    return answer
