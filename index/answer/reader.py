@@ -235,6 +235,11 @@ def question_places(question: str) -> list[str]:
     return places
 
 
+def _haystack(doc: Document) -> str:
+    """What a notice says about itself: title, organisation, dates and text (places, rounds, question words)."""
+    return f"{doc.title}{doc.org}{doc.date}{doc.signed_date}{doc.text}"
+
+
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` names ``name``; an organisation the question abbreviates may be named in full.
 
@@ -448,7 +453,7 @@ class Answerer:
         for hit in top_hits:
             if hit.doc_id not in doc_ok:
                 doc = self.searcher.documents[hit.doc_id]
-                haystack = f"{doc.title}{doc.org}{doc.date}{doc.signed_date}{doc.text}"
+                haystack = _haystack(doc)
                 doc_ok[hit.doc_id] = all(mentions(haystack, p) for p in places)
                 # another inspection (第五轮 asked, 第六轮 reported) and how much of the question the notice holds
                 doc_clash[hit.doc_id] = clash(cleaned, haystack)
@@ -573,7 +578,7 @@ class Answerer:
         self._calibrate(answer, hits, candidates, open_scores, best, cleaned, asks)
         if chosen.features[FEATURES.index("ord_clash")] > 0:
             doc = self.searcher.documents[hit.doc_id]
-            answer.caution = clash_note(cleaned, f"{doc.title}{doc.org}{doc.date}{doc.signed_date}{doc.text}")
+            answer.caution = clash_note(cleaned, _haystack(doc))
         return answer
 
     def _calibrate(self, answer: Answer, hits: list[Hit], candidates: list[Candidate], open_scores: np.ndarray,
