@@ -10,6 +10,7 @@ question; which candidate wins is the scorer's business (:mod:`index.answer.read
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -184,15 +185,25 @@ _ROLE = re.compile(rf"(?:{_ROLES}|委员)")
 _PERSON_TAGS = ("nr",)
 
 
-def _person_spans(sentence: str) -> list[tuple[int, int]]:
-    """Person names: jieba's nr tag, and 2–3 Han characters right after a role word or before 同志/任组长."""
+@functools.lru_cache(maxsize=8192)
+def _tagged(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's (word, POS tag) pairs of ``text``, cached: the index's sentences recur across questions and the
+    HMM tagging is the largest share of a warm 谁 answer (about 10 ms a question before the cache)."""
     from index.text.jieba_dicts import posseg
 
-    pseg = posseg()  # lazy: loading jieba's tag dictionary is most of a cold ask
+    return tuple((w.word, w.flag) for w in posseg().cut(text))  # lazy: loading the tag dictionary is slow
 
+
+def _person_spans(sentence: str) -> list[tuple[int, int]]:
+    """Person names: jieba's nr tag, and 2–3 Han characters right after a role word or before 同志/任组长."""
+    return list(_cached_person_spans(sentence))
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_person_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     pos = 0
-    for word, flag in pseg.cut(sentence):
+    for word, flag in _tagged(sentence):
         start = sentence.find(word, pos)
         if start < 0:
             continue
@@ -203,7 +214,7 @@ def _person_spans(sentence: str) -> list[tuple[int, int]]:
         span = name_after(sentence, m.end())
         if span:
             spans.append(span)
-    return sorted(set(spans))
+    return tuple(sorted(set(spans)))
 
 
 _NAME_END = "同志|代表|在|向|主持|指出|表示|强调|讲话|作|带队|率|为|任|担任|是|等|和|及"
@@ -217,19 +228,15 @@ def name_after(sentence: str, at: int) -> tuple[int, int] | None:
     A name is 2–3 Han characters that jieba tags as a name, or does not know as a
     common word, ending where jieba's next word starts.
     """
-    from index.text.jieba_dicts import posseg
-
-    pseg = posseg()
-
     rest = sentence[at:at + 8]
     if not re.match(_HAN, rest):
         return None
-    words = list(pseg.cut(rest))
+    words = _tagged(rest)
     if not words:
         return None
-    first = words[0]
-    if first.flag.startswith("nr") and 2 <= len(first.word) <= 4 and not _NOT_NAME.search(first.word):
-        return at, at + len(first.word)
+    word, flag = words[0]
+    if flag.startswith("nr") and 2 <= len(word) <= 4 and not _NOT_NAME.search(word):
+        return at, at + len(word)
     # jieba often splits an unknown name (涂放姑 → 涂/放/姑): take 2–3 characters up to a common word.
     bound = re.match(rf"{_HAN}{{2,3}}?(?=[,，、;；。\s(（]|{_NAME_END}|$)", rest)
     if bound and not re.match(rf"(?:{_NAME_END})", bound.group(0)):  # 组长指出: a verb, not a name
