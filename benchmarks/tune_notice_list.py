@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/tune_notice_list.py --index DIR [--folds 5] [--seed 0]
 
-Questions: the multi-notice questions of both dev files that ``ask`` answers as a list of notices
+Questions: the multi-notice questions of the three dev files that ``ask`` answers as a list of notices
 (answer type ``list_notices``), each labelled with its relevant notices.  For every ratio in a grid
 the list ``ask`` returns is compared with the relevant notices (recall, precision, F2: a missed notice
 costs more than an extra one).  Per fold the ratio with the best mean F2 on the other folds is
@@ -31,7 +31,7 @@ from index.answer.reader import Answerer  # noqa: E402
 from index.retrieve.searcher import Searcher  # noqa: E402
 from index.text.query import clean_query  # noqa: E402
 
-FILES = ("questions.jsonl", "questions_more.jsonl")
+FILES = ("questions.jsonl", "questions_more.jsonl", "questions_third.jsonl")
 BETA = tuned.F_BETA
 RATIOS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
 
@@ -72,7 +72,7 @@ def main() -> None:
         best = int(np.argmax(table[train, :, 2].mean(axis=0)))
         chosen.append(RATIOS[best])
         out_of_fold[test] = table[test, best]
-    print(f"{len(questions)} list_notices questions (multi, both dev files), {args.folds}-fold cross-validation")
+    print(f"{len(questions)} list_notices questions (multi, three dev files), {args.folds}-fold cross-validation")
     print(f"ratios chosen per fold: {chosen}")
 
     def line(label: str, rows: np.ndarray) -> None:

@@ -29,11 +29,22 @@ DOC_RRF_K = 5.0
 #: The related list is cut after the last document scoring at least this share of the best one's score:
 #: the ratio maximising F2 of the cut list, same script and folds.
 CUT_RATIO = 0.5
+#: Evidence or nothing (index.analysis.evidence): a topic bigram in more than FRAME_SHARE of the passages is a
+#: frame word (整改, 责任 …); a notice of the cut list is listed when its best sentence covers at least
+#: EVIDENCE_COVER of the topic's idf weight with at least EVIDENCE_GRAMS topic bigrams; 相关程度 高 from
+#: HIGH_COVER (lowest cover at which listed notices were right ≥ 80 % in the training folds).  5-fold CV over
+#: the 69 multi questions (folds grouped by question: best mean F1 of the listed notices),
+#: ``benchmarks/tune_related_evidence.py``; figures in docs/crossref.md.
+FRAME_SHARE = 0.12
+EVIDENCE_COVER = 0.15
+EVIDENCE_GRAMS = 1
+HIGH_COVER = 0.6
 
 # -- 哪些单位/哪些巡察… list answers (index.answer.reader) -------------------------------------------------
-#: A notice is listed when its evidence sentence weighs at least this share of the best notice's: 5-fold
-#: CV of the ratio, F2 against the labelled notices (``benchmarks/tune_notice_list.py``).
-EVIDENCE_RATIO = 0.4
+#: A notice ``related`` lists is an item when its evidence covers at least this share of the best item's
+#: cover: 5-fold CV of the ratio, F2 against the labelled notices (``benchmarks/tune_notice_list.py``, 60
+#: questions of the three dev files; the folds chose 0.2, 0.3, 0.2, 0.4, 0.2).
+EVIDENCE_RATIO = 0.2
 
 # -- single answers (index.answer.reader) ----------------------------------------------------------------
 #: Passages one notice may fill among the 5 read for an answer. ``benchmarks/tune_answer.py --grid`` /

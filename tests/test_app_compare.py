@@ -124,7 +124,15 @@ def test_related_for_seed_finding_lists_other_notices(open_page) -> None:
     ids = related_doc_ids(at)
     assert ids and SEED not in ids
     assert len(ids) == len(set(ids))  # one entry per notice
-    assert all("ns-matches" in card for card in html_of(at, 'class="ns-hit"'))  # each with its best matches
+    cards = html_of(at, 'class="ns-hit"')
+    assert all("ns-matches" in card for card in cards)  # each with its evidence
+    # the issue's case: every listed notice shows, in bold, the sentence that states 意识形态 — not a
+    # passage's first sentence, no percentage, and the reason is the shared problem word, not 责任/意识
+    listed = cards[:len(ids) - _folded(at)]
+    for card in listed:
+        bold = re.search(r'<b class="ns-evidence">(.*?)</b>', card).group(1)
+        assert "意识形态" in bold, bold
+        assert "%" not in card and "相关程度 " in card and "“意识形态”" in card, card
     assert at.get("download_button")
     # compare the first related notice with the referenced one
     next(b for b in at.button if b.key and b.key.startswith("rel_cmp_1_")).click().run()
@@ -133,12 +141,25 @@ def test_related_for_seed_finding_lists_other_notices(open_page) -> None:
     assert (at.selectbox(key=compare.KEY_A).value, at.selectbox(key=compare.KEY_B).value) == (SEED, ids[0])
 
 
+def _folded(at: AppTest) -> int:
+    """How many notices the 另有 N 篇可能相关 expander holds (0 without one)."""
+    labels = [e.label for e in at.expander if "可能相关" in e.label]
+    return int(re.search(r"另有 (\d+) 篇", labels[0]).group(1)) if labels else 0
+
+
 def test_related_free_text(open_page) -> None:
     at = open_page(view="related")
     assert not html_of(at, 'class="ns-hit"')
     at.text_input(key=related.KEY_QUERY).set_value("违规发放津贴补贴").run()
     assert not at.exception
-    assert related_doc_ids(at) and not html_of(at, "ns-ref-box")
+    ids = related_doc_ids(at)
+    assert ids and not html_of(at, "ns-ref-box")
+    # the issue's case: n0128 (…滥发津补贴等问题) first with that sentence in bold; n0001, which never
+    # mentions 津贴 or 补贴, is not listed (at most folded as possibly related)
+    listed = ids[:len(ids) - _folded(at)]
+    assert listed[0] == "n0128" and "n0001" not in listed
+    first = html_of(at, 'class="ns-hit"')[0]
+    assert "滥发津补贴" in re.search(r'<b class="ns-evidence">(.*?)</b>', first).group(1)
     assert at.query_params.get("ref") in ("违规发放津贴补贴", ["违规发放津贴补贴"])
 
 

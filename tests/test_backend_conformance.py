@@ -147,7 +147,7 @@ def test_answer_on_the_backend(backend: SearchBackend) -> None:
 
 
 def test_related_on_the_backend(backend: SearchBackend) -> None:
-    entries = related(backend, "seed:问题1", top=5)
+    entries = related(backend, "seed:问题1", top=5, cut=False)  # the ranking: on this small corpus none may be listed
     assert entries and all(e["doc_id"] != "seed" for e in entries)
     assert len(related_documents(backend, "违规发放津贴补贴", 5)) == 5
 

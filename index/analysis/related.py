@@ -49,6 +49,7 @@ from index.retrieve.fusion import ranked, reciprocal_rank_fusion
 from index.retrieve.searcher import Searcher
 from index.text.query import MAX_QUERY_CHARS, clean_query
 
+from .evidence import evidence, relevance, topic_grams, topic_words
 from .findings import (
     MEASURES_CHARS,
     TEXT_CHARS,
@@ -116,21 +117,61 @@ def related(searcher: Searcher, text_or_ref: str, top: int = 10, filters: Filter
             cut: bool = True) -> list[dict]:
     """Notices most related to ``text_or_ref``, best first, one entry per document.
 
-    With ``cut`` the list ends where relevance drops: documents scoring under
-    ``CUT_RATIO`` × the best score are left out, so a topic held by three
-    notices lists three, not ``top``.
+    With ``cut`` only the *listed* notices (:func:`related_with_more`): the list ends where relevance
+    drops (documents scoring under ``CUT_RATIO`` × the best score are left out, so a topic held by three
+    notices lists three, not ``top``) and a notice is listed only when one of its sentences states the
+    topic (its evidence covers at least ``EVIDENCE_COVER`` of the topic, :mod:`index.analysis.evidence`).
+    Without ``cut``: the ``top`` of the ranking, as ranked (Recall@10 measures it).
 
-    Each entry: ``doc_id, title, org, date, kind, url, score, matches`` where
-    a match is ``{"label", "heading", "text", "measures", "similarity"}`` for
-    a finding or ``{"section", "heading", "text", "similarity"}`` for a
-    passage.  A referenced finding's or notice's own document is left out.
+    Each entry: ``doc_id, title, org, date, kind, url, score, matches, evidence, relevance, listed``
+    where a match is ``{"label", "heading", "text", "measures", "similarity"}`` for a finding or
+    ``{"section", "heading", "text", "similarity"}`` for a passage, ``evidence`` the sentence that
+    states the topic (``chunk_id, section, label, passage, start, end, sentence, terms, cover``; None
+    when no sentence holds a topic word) and ``relevance`` 高/中/低.  A referenced finding's or
+    notice's own document is left out.
     """
+    if not cut:
+        return _entries(searcher, text_or_ref, top, filters)[0]
+    return related_with_more(searcher, text_or_ref, top, filters)[0]
+
+
+def related_with_more(searcher: Searcher, text_or_ref: str, top: int = 10,
+                      filters: Filters | None = None) -> tuple[list[dict], list[dict]]:
+    """(listed notices, the others of the top ``top`` whose evidence holds a topic word: 另有 N 篇可能相关).
+
+    A notice with no sentence holding a topic word is in neither.
+    """
+    entries, scores = _entries(searcher, text_or_ref, top, filters)
+    best = max(scores.values(), default=0.0)
+    listed, more = [], []
+    for entry in entries:
+        if entry["evidence"] is None:
+            continue
+        entry["listed"] = scores[entry["doc_id"]] >= CUT_RATIO * best and entry["relevance"] != "低"
+        if not entry["listed"]:  # under the cut, or its sentence does not state the topic: 可能相关
+            entry["relevance"] = "低"
+        (listed if entry["listed"] else more).append(entry)
+    return listed, more
+
+
+def _entries(searcher: Searcher, text_or_ref: str, top: int, filters: Filters | None
+             ) -> tuple[list[dict], dict[str, float]]:
+    """The top ``top`` entries of the ranking with their evidence, and every ranked document's score."""
     cleaned, exclude = related_query_text(searcher, text_or_ref)
     vector = searcher.embed_query(cleaned)
-    ranked, scores, rankings, passages = _ranked_documents(searcher, cleaned, vector, top, filters, exclude, cut)
+    ranked, scores, rankings, passages = _ranked_documents(searcher, cleaned, vector, top, filters, exclude, False)
+    grams, phrases = topic_grams(searcher, cleaned), topic_words(searcher, cleaned)
     findings = rankings["finding"]
-    return [_entry(searcher, doc_id, scores[doc_id], passages.get(doc_id, []), findings.get(doc_id, []), vector)
-            for doc_id in ranked]
+    entries = []
+    for doc_id in ranked:
+        doc_passages = passages.get(doc_id, [])
+        entry = _entry(searcher, doc_id, scores[doc_id], doc_passages, findings.get(doc_id, []), vector)
+        found = evidence(searcher, doc_id, grams, [chunk_id for chunk_id, _ in doc_passages], phrases)
+        entry["evidence"] = found.to_dict(searcher.chunks[found.chunk_id]) if found else None
+        entry["relevance"] = relevance(found)
+        entry["listed"] = False
+        entries.append(entry)
+    return entries, scores
 
 
 def related_passages(searcher: Searcher, text: str, top: int = 10,

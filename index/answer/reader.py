@@ -611,56 +611,40 @@ class Answerer:
                                       "confidence": round(float(probs[i]), 4)})
 
     def notice_list(self, question: str, filters: Filters | None = None) -> Answer:
-        """哪些单位被指出… / 哪些巡察…: one item per notice of the cross-notice ranking, each with its evidence.
+        """哪些单位被指出… / 哪些巡察…: one item per notice listed by the cross-notice ranking, each with its evidence.
 
-        The notices are :func:`index.analysis.related.related_passages`' cut list (the ranking and cut chosen by
-        cross-validation on the multi-notice questions).  Each item names the notice's unit and carries the
-        sentence of its best passages that shares the most (rarity-weighted) words with the topic, cited and
-        offset in that passage; a notice with no such sentence, or one that does not mention a place or
-        organisation the question names, is left out, and so is one whose evidence weighs under
-        ``evidence_ratio`` × the best notice's (one sharing only a common word such as 违规 with the topic).
-        No notice left: not found.
+        The notices are :func:`index.analysis.related.related_with_more`' listed ones (the ranking, its cut and
+        the evidence rule chosen by cross-validation on the multi-notice questions): each carries the sentence
+        that states the topic (:mod:`index.analysis.evidence`), cited and offset in its passage.  A notice that
+        does not mention a place or organisation the question names is left out, and so is one whose evidence
+        covers under ``evidence_ratio`` × the best notice's cover.  No notice left: not found.
         """
-        from index.analysis.related import related_passages
+        from index.analysis.related import related_with_more
 
         places = question_places(clean_query(question))
-        topic, ranked = related_passages(self.searcher, question, top=NOTICE_ITEMS, filters=filters)
-        grams = set(han_bigrams(_SCAFFOLD_TOPIC.sub("，", topic)))
-        # every sentence of each notice's best passages
-        options: list[tuple[str, float, Hit, int, int]] = []
-        for doc_id, score, chunk_ids in ranked:
-            doc = self.searcher.documents[doc_id]
-            haystack = f"{doc.title}{doc.org}{doc.inspected_unit}{doc.date}{doc.text}"
-            if not all(mentions(haystack, p) for p in places):
-                continue
-            for chunk_id in chunk_ids[:3]:
-                hit = self.searcher.make_hit(self.searcher.chunks[chunk_id], score)
-                options += [(doc_id, score, hit, a, b) for a, b in split_sentences(hit.text)]
-        n = len(options) or 1
-        weight = {g: math.log(1 + n / (1 + sum(g in o[2].text[o[3]:o[4]] for o in options))) for g in grams}
-        best: dict[str, tuple[float, Hit, int, int]] = {}
-        for doc_id, _score, hit, a, b in options:
-            support = sum(w for g, w in weight.items() if g in hit.text[a:b])
-            if support > 0 and support > best.get(doc_id, (0.0,))[0]:
-                best[doc_id] = (support, hit, a, b)
-        top_support = max((v[0] for v in best.values()), default=0.0)
+        listed, _ = related_with_more(self.searcher, question, top=NOTICE_ITEMS, filters=filters)
+        listed = [e for e in listed if all(mentions(_haystack(self.searcher.documents[e["doc_id"]]), p)
+                                           for p in places)]
+        top_cover = max((e["evidence"]["cover"] for e in listed), default=0.0)
         citations: list[Hit] = []
         items: list[dict] = []
-        for doc_id, _score, _chunks in ranked:
-            if doc_id not in best or best[doc_id][0] < self.evidence_ratio * top_support:
+        for entry in listed:
+            evidence = entry["evidence"]
+            if evidence["cover"] < self.evidence_ratio * top_cover or is_damaged(evidence["sentence"]):
                 continue
-            _, hit, a, b = best[doc_id]
-            doc = self.searcher.documents[doc_id]
+            doc = self.searcher.documents[entry["doc_id"]]
+            hit = self.searcher.make_hit(self.searcher.chunks[evidence["chunk_id"]], entry["score"])
             citations.append(hit)
+            a, b = evidence["start"], evidence["end"]
             item = {"text": _unit_name(doc), "sentence": hit.text[a:b][:MAX_ANSWER_CHARS],
-                    "citation": len(citations) - 1, "doc_id": doc_id, "start": a, "end": b}
+                    "citation": len(citations) - 1, "doc_id": doc.doc_id, "start": a, "end": b,
+                    "relevance": entry["relevance"], "terms": evidence["terms"]}
             # 整改得怎样: the rectification measures of the finding holding the evidence, and the notice's
             # stated completion counts — both the notice's own words and figures, "" when it has none.
             finding = next((f for f in doc.findings if hit.finding and f.label == hit.finding), None)
             item["measures"] = shorten(finding.measures, MAX_ANSWER_CHARS) if finding else ""
             item["progress"] = figures_text(doc.figures or {})
             items.append(item)
-        items = [item for item in items if not is_damaged(item["sentence"])]
         if not items:
             return Answer(answer="", citations=citations, no_answer=True, answer_type="list_notices")
         first = items[0]

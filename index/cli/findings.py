@@ -108,23 +108,27 @@ def _unit_line(unit: dict, docs: Mapping | None = None) -> str:
 
 
 def cmd_related(args: argparse.Namespace) -> int:
-    """Print the notices related to a text, finding or notice."""
-    from index.analysis.related import related
+    """Print the notices related to a text, finding or notice (listed ones, then the count of possible ones)."""
+    from index.analysis.related import related_with_more
     from index.retrieve.backend import open_searcher
 
     searcher = open_searcher(args)
-    results = related(searcher, args.query, top=args.top)
+    results, more = related_with_more(searcher, args.query, top=args.top)
     docs = searcher.documents
     if args.json:
         dump(results)
         return 0
     if not results:
-        print("没有相关的通报")
+        print("没有通报写明这一问题" + (f"（另有 {len(more)} 篇只有个别词相同，可能相关）" if more else ""))
         return 0
     for rank, entry in enumerate(results, 1):
         doc = docs.get(entry["doc_id"])
         print(f"{rank}. {entry['title']}  [{entry['doc_id']}]  {entry['org']} {entry['date']}  "
-              f"{kind_name(entry['kind'])}  相关度 {entry['score']:.4f}")
+              f"{kind_name(entry['kind'])}  相关程度 {entry['relevance']}")
+        evidence = entry.get("evidence")
+        if evidence:
+            terms = "、".join(evidence["terms"])
+            print(f"   依据：【{restore(doc, evidence['sentence'])}】（同有问题用语：{terms}）".replace("\n", " "))
         for match in entry["matches"]:
             if "label" in match:
                 print(f"   · {match['label']} {restore(doc, match['heading'])}  （相似度 {match['similarity']:.3f}）")
@@ -138,6 +142,8 @@ def cmd_related(args: argparse.Namespace) -> int:
         if entry["url"]:
             print(f"   {entry['url']}")
         print()
+    if more:
+        print(f"另有 {len(more)} 篇可能相关（只有个别词相同，相关程度低）：" + "、".join(e["doc_id"] for e in more))
     return 0
 
 
