@@ -126,12 +126,13 @@ def related(searcher: Searcher, text_or_ref: str, top: int = 10, filters: Filter
     Each entry: ``doc_id, title, org, date, kind, url, score, matches, evidence, relevance, listed``
     where a match is ``{"label", "heading", "text", "measures", "similarity"}`` for a finding or
     ``{"section", "heading", "text", "similarity"}`` for a passage, ``evidence`` the sentence that
-    states the topic (``chunk_id, section, label, passage, start, end, sentence, terms, cover``; None
-    when no sentence holds a topic word) and ``relevance`` 高/中/低.  A referenced finding's or
+    states the topic (``chunk_id, section, label, passage, start, end, sentence, terms, cover, grams``;
+    None when no sentence holds a topic word), ``relevance`` 高/中/低 and ``listed`` (in the cut list with
+    a sentence that states the topic).  A referenced finding's or
     notice's own document is left out.
     """
     if not cut:
-        return _entries(searcher, text_or_ref, top, filters)[0]
+        return _entries(searcher, text_or_ref, top, filters)
     return related_with_more(searcher, text_or_ref, top, filters)[0]
 
 
@@ -141,51 +142,29 @@ def related_with_more(searcher: Searcher, text_or_ref: str, top: int = 10,
 
     A notice with no sentence holding a topic word is in neither.
     """
-    entries, scores = _entries(searcher, text_or_ref, top, filters)
-    best = max(scores.values(), default=0.0)
-    listed, more = [], []
-    for entry in entries:
-        if entry["evidence"] is None:
-            continue
-        entry["listed"] = scores[entry["doc_id"]] >= CUT_RATIO * best and entry["relevance"] != "低"
-        if not entry["listed"]:  # under the cut, or its sentence does not state the topic: 可能相关
-            entry["relevance"] = "低"
-        (listed if entry["listed"] else more).append(entry)
-    return listed, more
+    entries = [e for e in _entries(searcher, text_or_ref, top, filters) if e["evidence"] is not None]
+    return [e for e in entries if e["listed"]], [e for e in entries if not e["listed"]]
 
 
-def _entries(searcher: Searcher, text_or_ref: str, top: int, filters: Filters | None
-             ) -> tuple[list[dict], dict[str, float]]:
-    """The top ``top`` entries of the ranking with their evidence, and every ranked document's score."""
+def _entries(searcher: Searcher, text_or_ref: str, top: int, filters: Filters | None) -> list[dict]:
+    """The top ``top`` entries of the ranking, each with its evidence, 相关程度 and whether it is listed."""
     cleaned, exclude = related_query_text(searcher, text_or_ref)
     vector = searcher.embed_query(cleaned)
     ranked, scores, rankings, passages = _ranked_documents(searcher, cleaned, vector, top, filters, exclude, False)
     grams, phrases = topic_grams(searcher, cleaned), topic_words(searcher, cleaned)
     findings = rankings["finding"]
+    best = max(scores.values(), default=0.0)
     entries = []
     for doc_id in ranked:
         doc_passages = passages.get(doc_id, [])
         entry = _entry(searcher, doc_id, scores[doc_id], doc_passages, findings.get(doc_id, []), vector)
         found = evidence(searcher, doc_id, grams, [chunk_id for chunk_id, _ in doc_passages], phrases)
         entry["evidence"] = found.to_dict(searcher.chunks[found.chunk_id]) if found else None
-        entry["relevance"] = relevance(found)
-        entry["listed"] = False
+        entry["listed"] = scores[doc_id] >= CUT_RATIO * best and relevance(found) != "低"
+        # under the cut, or its sentence does not state the topic: 低 (另有 N 篇可能相关)
+        entry["relevance"] = relevance(found) if entry["listed"] else "低"
         entries.append(entry)
-    return entries, scores
-
-
-def related_passages(searcher: Searcher, text: str, top: int = 10,
-                     filters: Filters | None = None) -> tuple[str, list[tuple[str, float, list[int]]]]:
-    """The topic searched for, and :func:`related`'s cut list as ``(doc id, score, chunk ids best first)``.
-
-    For answers that cite passages (``ask`` on a 哪些单位/哪些巡察… question): the same ranking and cut,
-    each document with its passages in the chunk-level hybrid order.
-    """
-    cleaned, _ = related_query_text(searcher, text)
-    vector = searcher.embed_query(cleaned)
-    ranked, scores, _, passages = _ranked_documents(searcher, cleaned, vector, top, filters, "", True)
-    return cleaned, [(doc_id, scores[doc_id], [chunk_id for chunk_id, _ in passages.get(doc_id, [])])
-                     for doc_id in ranked]
+    return entries
 
 
 def _ranked_documents(searcher: Searcher, cleaned: str, vector: np.ndarray, top: int, filters: Filters | None,

@@ -273,14 +273,11 @@ def _char_weights(question: str, sentences: list[str]) -> dict[str, float]:
     return {c: math.log(1 + n / (1 + sum(c in t for t in sentences))) for c in chars}
 
 
-#: A notice is listed for a 哪些单位… question when its evidence sentence weighs at least this share of the
-#: best notice's (chosen by k-fold cross-validation on the multi-notice questions: benchmarks/tune_notice_list.py).
+#: A notice ``related`` lists is an item of a 哪些单位… answer when its evidence covers at least this share of
+#: the best item's (chosen by k-fold cross-validation on the multi-notice questions: benchmarks/tune_notice_list.py).
 EVIDENCE_RATIO = tuned.EVIDENCE_RATIO
 #: Notices listed at most (as many as ``related`` shows).
 NOTICE_ITEMS = 10
-#: Words of a 哪些单位… question that say "which notices / how was it fixed", not what about.
-_SCAFFOLD_TOPIC = re.compile(r"(?:整改|落实|处理)?(?:得|的)?(?:怎么样|怎样|如何|情况)|被指出|被通报|被发现|指出|存在|"
-                             r"单位|部门|地方|哪些|问题|[?？]")
 
 
 def _unit_name(doc: Document) -> str:
