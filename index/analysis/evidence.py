@@ -29,6 +29,10 @@ from index.text.sentences import split_sentences
 from index.text.tokenize import han_bigrams, words
 
 FRAME_SHARE = tuned.FRAME_SHARE
+#: Frame words are found by their share of the passages only in an index of at least this many passages: below
+#: it (a few uploaded notices) 巡察 in 3 of 12 passages is not a genre word.  Not tuned: it never binds on the
+#: development corpus (776 passages) or the sample one (122), so cross-validation cannot choose it.
+FRAME_MIN_PASSAGES = 100
 EVIDENCE_COVER = tuned.EVIDENCE_COVER
 EVIDENCE_GRAMS = tuned.EVIDENCE_GRAMS
 HIGH_COVER = tuned.HIGH_COVER
@@ -74,8 +78,10 @@ def topic_grams(searcher: Searcher, cleaned: str, frame_share: float | None = No
     for gram in dict.fromkeys(inside):
         token_id = kw.vocab.get("#" + gram)
         df = kw.document_frequency(token_id) if token_id is not None else 0
-        # a bigram no passage holds cannot be anyone's evidence: it would only shrink every cover
-        if 0 < df <= share_limit * kw.size:
+        # a bigram no passage holds cannot be anyone's evidence: it would only shrink every cover; a share
+        # over a handful of passages says nothing, so a small index (an office's first uploads) drops none
+        frame = kw.size >= FRAME_MIN_PASSAGES and df > share_limit * kw.size
+        if df > 0 and not frame:
             grams[gram] = math.log(1 + (kw.size - df + 0.5) / (df + 0.5))
     return grams
 
