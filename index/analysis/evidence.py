@@ -28,6 +28,8 @@ from index.retrieve.searcher import Searcher
 from index.text.sentences import split_sentences
 from index.text.tokenize import han_bigrams, words
 
+from .findings import document_chunks
+
 FRAME_SHARE = tuned.FRAME_SHARE
 #: Frame words are found by their share of the passages only in an index of at least this many passages: below
 #: it (a few uploaded notices) 巡察 in 3 of 12 passages is not a genre word.  Not tuned: it never binds on the
@@ -98,7 +100,7 @@ def evidence(searcher: Searcher, doc_id: str, grams: dict[str, float], first: li
     if not total:
         return None
     chunks = searcher.chunks
-    order = list(dict.fromkeys([*(first or []), *(c.chunk_id for c in _doc_chunks(searcher, doc_id))]))
+    order = list(dict.fromkeys([*(first or []), *(c.chunk_id for c in document_chunks(searcher.data, doc_id))]))
     best: Evidence | None = None
     for chunk_id in order:
         text = chunks[chunk_id].text
@@ -118,18 +120,6 @@ def relevance(found: Evidence | None) -> str:
     if found is None or not found.states:
         return "低"
     return "高" if found.cover >= HIGH_COVER else "中"
-
-
-def _doc_chunks(searcher: Searcher, doc_id: str) -> list[Chunk]:
-    """The chunks of ``doc_id`` (index built once per opened index, cached on the searcher)."""
-    cached = getattr(searcher, "_evidence_chunks", None)
-    if cached is None or cached[0] is not searcher.chunks:
-        by_doc: dict[str, list[Chunk]] = {}
-        for chunk in searcher.chunks:
-            by_doc.setdefault(chunk.doc_id, []).append(chunk)
-        cached = (searcher.chunks, by_doc)
-        searcher._evidence_chunks = cached  # type: ignore[attr-defined]
-    return cached[1].get(doc_id, [])
 
 
 def _terms(held: list[str], grams: dict[str, float], sentence: str, phrases: list[str]) -> list[str]:
