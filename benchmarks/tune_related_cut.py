@@ -1,19 +1,20 @@
-"""Choose the document fusion of ``index.analysis.related`` and its ``CUT_RATIO`` by k-fold cross-validation.
+"""Choose the document fusion of ``index.analysis.related`` by k-fold cross-validation.
 
-    .venv/bin/python benchmarks/tune_related_cut.py --index /tmp/i8-index
+    .venv/bin/python benchmarks/tune_related_cut.py --index /tmp/ans-index
 
-For each multi question of both dev files the three document rankings of
-:func:`index.analysis.related.document_rankings` (keyword, passage vectors, findings)
-are computed once.  Per fold, on the other folds:
+For each multi question of the three dev files the document rankings of
+:func:`index.analysis.related.document_rankings` (keyword, passage vectors, findings, and a keyword
+ranking per instance the question names) are computed once.  Per fold, on the other folds:
 
-1. the fusion (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K`` from a
+1. the fusion (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K``, ``ALTERNATIVE_WEIGHT`` from a
    grid) with the best mean Recall@10 of the uncut ranking is chosen (ties:
    the better mean average precision over the top 30);
 2. with that fusion, the ratio that maximises the mean F2 (recall weighted
-   twice) of the cut list against the relevant notices.
+   twice) of the bare cut list against the relevant notices (for comparison: ``CUT_RATIO`` itself is
+   chosen with the evidence rule, ``benchmarks/tune_related_evidence.py``).
 
 Both are applied to the held-out fold.  Prints the out-of-fold and in-sample
-multi Recall@10 (both files and per file), and recall, precision, F2 and mean
+multi Recall@10 (all files and per file), and recall, precision, F2 and mean
 list length of the cut list.
 """
 
@@ -37,21 +38,24 @@ from index.analysis import related as rel  # noqa: E402
 from index.answer.evaluate import load_questions  # noqa: E402
 from index.retrieve.searcher import Searcher  # noqa: E402
 
-FILES = ("questions.jsonl", "questions_more.jsonl")
+FILES = ("questions.jsonl", "questions_more.jsonl", "questions_third.jsonl")
 #: F-beta with beta 2: missing a notice on the topic costs more than listing an extra one.
 BETA = tuned.F_BETA
 RATIOS = [round(r, 2) for r in np.arange(0.3, 0.96, 0.05)]
-#: (passage weight, finding weight, k) tried; the keyword ranking has weight 1.
-GRID = list(itertools.product((0.1, 0.25, 0.5, 0.75, 1.0), (0.25, 0.5, 1.0), (5.0, 10.0, 20.0, 60.0)))
+#: (passage weight, finding weight, k, alternative weight) tried; the keyword ranking has weight 1.
+GRID = list(itertools.product((0.1, 0.25, 0.5, 0.75, 1.0), (0.25, 0.5, 1.0), (5.0, 10.0, 20.0, 60.0),
+                              (0.0, 0.25, 0.5, 0.75, 1.0)))
 
 Row = tuple[list[str], list[float], set[str]]
 
 
-def ranked_rows(rankings: list[dict], relevant: list[set[str]], setting: tuple[float, float, float]) -> list[Row]:
+def ranked_rows(rankings: list[dict], relevant: list[set[str]],
+                setting: tuple[float, float, float, float]) -> list[Row]:
     """(doc ids, scores, relevant) per question, best first (top 30), under one fusion setting."""
     rows = []
     for ranking, rel_ids in zip(rankings, relevant, strict=True):
-        scores = rel.fuse_rankings(ranking, passage_weight=setting[0], finding_weight=setting[1], k=setting[2])
+        scores = rel.fuse_rankings(ranking, passage_weight=setting[0], finding_weight=setting[1], k=setting[2],
+                                   alternative_weight=setting[3])
         ids = sorted(scores, key=lambda d: -scores[d])[:30]
         rows.append((ids, [scores[d] for d in ids], rel_ids))
     return rows
@@ -86,7 +90,7 @@ def cut_figures(rows: list[Row], ratio: float) -> dict:
             "length": float(np.mean(length))}
 
 
-def choose(rankings: list[dict], relevant: list[set[str]]) -> tuple[tuple[float, float, float], float]:
+def choose(rankings: list[dict], relevant: list[set[str]]) -> tuple[tuple[float, float, float, float], float]:
     """The fusion setting (best Recall@10, then MAP) and the cut ratio (best F2) on these questions."""
     by_setting = {s: ranked_rows(rankings, relevant, s) for s in GRID}
     setting = max(GRID, key=lambda s: (round(recall10(by_setting[s]), 9), mean_ap(by_setting[s])))
@@ -108,7 +112,7 @@ def main() -> None:
         ranking, _ = rel.document_rankings(searcher, cleaned, searcher.embed_query(cleaned), None, exclude)
         rankings.append(ranking)
         relevant.append(set(q["relevant"]))
-    current = (tuned.PASSAGE_WEIGHT, tuned.FINDING_WEIGHT, tuned.DOC_RRF_K)
+    current = (tuned.PASSAGE_WEIGHT, tuned.FINDING_WEIGHT, tuned.DOC_RRF_K, tuned.ALTERNATIVE_WEIGHT)
     print(f"{len(questions)} multi questions; Recall@10 uncut with the module's setting {current}: "
           f"{recall10(ranked_rows(rankings, relevant, current)):.3f}")
     folds = np.random.default_rng(tuned.FOLD_SEED).permutation(len(questions)) % args.folds
@@ -126,7 +130,7 @@ def main() -> None:
             held[i] = (ids, [s if s >= ratio * scores[0] else -1.0 for s in scores], r)
     setting_all, ratio_all = choose(rankings, relevant)
     inside = ranked_rows(rankings, relevant, setting_all)
-    print(f"chosen per fold (passage, finding, k; ratio): {chosen}")
+    print(f"chosen per fold (passage, finding, k, alternative; ratio): {chosen}")
     print(f"chosen on all: {setting_all}; ratio {ratio_all}")
     oof = [held[i] for i in range(len(questions))]
     for name, rows in (("out of fold", oof), ("in sample", inside)):

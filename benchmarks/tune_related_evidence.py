@@ -5,12 +5,12 @@
 For every multi question of the three development files the ranking of
 :func:`index.analysis.related.related` (top 10, uncut) is computed once, and for each frame share of
 the grid every ranked notice's evidence cover (:func:`index.analysis.evidence.evidence`).  A notice
-is listed when it is in the ``CUT_RATIO`` cut list and its cover is at least ``EVIDENCE_COVER``
-with ``EVIDENCE_GRAMS`` topic bigrams.
+is listed when it is in the cut list (a share ``CUT_RATIO`` of the best fused score) and its cover is at
+least ``EVIDENCE_COVER`` with ``EVIDENCE_GRAMS`` topic bigrams.
 
 Folds are grouped by question (a multi question's notices recur across questions, so no grouping
 by notice can keep them apart; every question's labels are in exactly one test fold).  Per fold, on
-the other folds: the (frame share, cover, bigrams) with the best mean F1 of the listed notices against the
+the other folds: the (frame share, cover, bigrams, cut ratio) with the best mean F1 of the listed notices against the
 labelled ones; ``HIGH_COVER`` as the lowest cover at which listed notices were right ≥ 80 %.
 Prints the out-of-fold recall, precision and F1 of the listed notices, the precision of 高, the
 mean listed per question, per question file, the folds' choices and the warm latency; ``--show`` lists each question.
@@ -43,6 +43,8 @@ FILES = ("questions.jsonl", "questions_more.jsonl", "questions_third.jsonl")
 SHARES = (0.05, 0.08, 0.12, 0.2, 0.3)
 MIN_GRAMS = (1, 2)
 COVERS = [round(c, 2) for c in np.arange(0.0, 0.81, 0.05)]
+#: the score cut (a share of the best notice's fused score, ``CUT_RATIO``), chosen with the evidence rule
+RATIOS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)
 #: 高 means: listed notices at that cover were right at least this often (in the training folds).
 PRECISION_HIGH = 0.8
 
@@ -55,7 +57,7 @@ def question_rows(searcher: Searcher, questions: list[tuple[str, dict]]) -> list
         vector = searcher.embed_query(cleaned)
         ranked, scores, _, passages = rel._ranked_documents(searcher, cleaned, vector, 10, None, exclude, False)
         best = max(scores.values(), default=0.0)
-        in_cut = [scores[d] >= rel.CUT_RATIO * best for d in ranked]
+        ratio = [scores[d] / best if best else 0.0 for d in ranked]
         covers = {}
         for share in SHARES:
             grams = topic_grams(searcher, cleaned, share)
@@ -63,22 +65,22 @@ def question_rows(searcher: Searcher, questions: list[tuple[str, dict]]) -> list
             covers[share] = [f.cover if f else -1.0 for f in found]
             covers[(share, "grams")] = [f.grams if f else 0 for f in found]
         rows.append({"file": name, "query": q["query"], "relevant": set(q["relevant"]), "ids": ranked,
-                     "in_cut": in_cut, "covers": covers})
+                     "ratio": ratio, "covers": covers})
     return rows
 
 
-def listed(row: dict, share: float, cover: float, grams: int) -> list[str]:
+def listed(row: dict, share: float, cover: float, grams: int, cut: float) -> list[str]:
     """The notices listed under one setting."""
     c = row["covers"]
-    return [d for d, cut, v, g in zip(row["ids"], row["in_cut"], c[share], c[(share, "grams")], strict=True)
-            if cut and v >= max(cover, 1e-9) and g >= grams]
+    return [d for d, r, v, g in zip(row["ids"], row["ratio"], c[share], c[(share, "grams")], strict=True)
+            if r >= cut and v >= max(cover, 1e-9) and g >= grams]
 
 
-def prf(rows: list[dict], share: float, cover: float, grams: int) -> tuple[float, float, float]:
+def prf(rows: list[dict], share: float, cover: float, grams: int, cut: float) -> tuple[float, float, float]:
     """Mean recall, precision (1 for an empty list of a question) and F1 over the questions."""
     rs, ps, fs = [], [], []
     for row in rows:
-        kept = listed(row, share, cover, grams)
+        kept = listed(row, share, cover, grams, cut)
         hit = len(set(kept) & row["relevant"])
         r = hit / len(row["relevant"])
         p = hit / len(kept) if kept else 1.0
@@ -88,13 +90,13 @@ def prf(rows: list[dict], share: float, cover: float, grams: int) -> tuple[float
     return float(np.mean(rs)), float(np.mean(ps)), float(np.mean(fs))
 
 
-def choose(rows: list[dict]) -> tuple[float, float, int, float]:
-    """(frame share, cover, bigrams, high cover) chosen on ``rows``."""
-    share, cover, grams = max(((s, c, g) for s in SHARES for c in COVERS for g in MIN_GRAMS),
-                              key=lambda sc: (prf(rows, *sc)[2], -sc[1], -sc[2]))
+def choose(rows: list[dict]) -> tuple[float, float, int, float, float]:
+    """(frame share, cover, bigrams, cut ratio, high cover) chosen on ``rows``."""
+    share, cover, grams, cut = max(((s, c, g, r) for s in SHARES for c in COVERS for g in MIN_GRAMS for r in RATIOS),
+                                   key=lambda sc: (prf(rows, *sc)[2], -sc[1], -sc[2], -abs(sc[3] - rel.CUT_RATIO)))
     pairs = []
     for row in rows:
-        ok = set(listed(row, share, cover, grams))
+        ok = set(listed(row, share, cover, grams, cut))
         pairs += [(c, d in row["relevant"]) for d, c in zip(row["ids"], row["covers"][share], strict=True) if d in ok]
     high = 1.01
     for h in sorted({c for c, _ in pairs}):
@@ -102,7 +104,7 @@ def choose(rows: list[dict]) -> tuple[float, float, int, float]:
         if len(above) >= 5 and np.mean(above) >= PRECISION_HIGH:
             high = h
             break
-    return share, float(cover), grams, round(float(high), 4)
+    return share, float(cover), grams, cut, round(float(high), 4)
 
 
 def main() -> int:
@@ -124,14 +126,14 @@ def main() -> int:
     choices = []
     for k in range(args.folds):
         train = [r for i, r in enumerate(rows) if fold_of[i] != k]
-        share, cover, grams, high = choose(train)
-        choices.append((share, cover, grams, high))
+        share, cover, grams, cut, high = choose(train)
+        choices.append((share, cover, grams, cut, high))
         for i, row in enumerate(rows):
             if fold_of[i] == k:
-                kept = listed(row, share, cover, grams)
+                kept = listed(row, share, cover, grams, cut)
                 covers = dict(zip(row["ids"], row["covers"][share], strict=True))
                 oof.append((row, kept, [d for d in kept if covers[d] >= high]))
-    print("folds chose (frame share, cover, bigrams, 高):", choices)
+    print("folds chose (frame share, cover, bigrams, cut ratio, 高):", choices)
 
     def report(label: str, part: list[tuple[dict, list[str], list[str]]]) -> None:
         rs, ps, fs, n = [], [], [], []
@@ -145,7 +147,7 @@ def main() -> int:
         high = [d in row["relevant"] for row, _, hs in part for d in hs]
         base = []  # the cut list as before the evidence rule
         for row, _, _ in part:
-            kept = [d for d, cut in zip(row["ids"], row["in_cut"], strict=True) if cut]
+            kept = [d for d, r in zip(row["ids"], row["ratio"], strict=True) if r >= rel.CUT_RATIO]
             hit = len(set(kept) & row["relevant"])
             base.append((hit / len(row["relevant"]), hit / len(kept) if kept else 1.0))
         print(f"  {label:<24} n={len(part):>2}  listed recall {np.mean(rs):.3f}  precision {np.mean(ps):.3f}  "

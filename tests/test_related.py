@@ -80,6 +80,53 @@ def test_every_listed_notice_has_a_sentence_with_the_topics_problem_words(search
     assert listed_total >= 3 * len(questions)  # the rule does not list nothing
 
 
+def test_what_the_question_says_does_not_count_is_not_searched_for(searcher) -> None:
+    # p3-114 (questions_third.jsonl): 4 notices inspect a 政协机关; n0126 only takes complaints about the
+    # 政协党组's leaders — what the question's second sentence says does not count.
+    question = ("哪些巡视巡察把政协机关列为被巡视巡察单位?只把政协党组主要负责人纳入巡视范围或信访受理范围的,"
+                "或者政协领导只是出席会议、参加整改领导小组的都不算。")
+    listed, _ = related_with_more(searcher, question)
+    assert {"n0034", "n0137", "n0158", "n0210"} <= set(_ids(listed))
+    assert "n0126" not in _ids(listed)
+    assert all("不算" not in term and "出席" not in term for e in listed for term in e["evidence"]["terms"])
+
+
+def test_exclusions_are_dropped_from_every_development_question_that_has_one() -> None:
+    from shared_data import SHARED
+
+    from index.answer.evaluate import load_questions
+    from index.text.query import drop_exclusions
+
+    questions = [q["query"] for q in load_questions(SHARED / "eval" / "questions_third.jsonl")]
+    with_exclusion = [q for q in questions if q.rstrip("。").endswith("不算")]
+    assert len(with_exclusion) >= 10
+    for question in with_exclusion:
+        kept = drop_exclusions(question)
+        assert question.startswith(kept) and "不算" not in kept and len(kept) >= 8, (question, kept)
+        assert kept.endswith(("?", "？")), kept  # the question sentence itself is kept whole
+    assert all(drop_exclusions(q) == q for q in questions if "不算" not in q and "不包括" not in q)
+    assert drop_exclusions("哪些单位违规发放津贴补贴,退休人员的不算") == "哪些单位违规发放津贴补贴,"
+    assert drop_exclusions("不包括村里的。") == "不包括村里的。"  # all exclusion: nothing else to search for
+
+
+def test_a_notice_stating_one_named_instance_is_found(searcher) -> None:
+    # p3-118 (questions_third.jsonl): each notice states one of the quoted terms (n0122 小官巨腐, n0124 小官贪腐,
+    # n0143 蝇贪, n0229 微腐败); on the whole question's words n0124 and n0143 ranked 11th and 13th.
+    question = ("哪些材料点出了“小官巨腐”“小官贪腐”“蝇贪”或群众身边“微腐败”这类基层小微权力腐败问题?"
+                "只笼统说“群众身边腐败问题和不正之风”或“群腐”集中整治的不算。")
+    assert {"n0122", "n0124", "n0143", "n0229"} <= set(related_documents(searcher, question, 10))
+
+
+def test_alternatives_are_the_instances_a_question_names() -> None:
+    from index.text.query import alternatives
+
+    assert alternatives("哪些材料点出了“小官巨腐”“小官贪腐”“蝇贪”或群众身边“微腐败”这类问题?") == [
+        "小官巨腐", "小官贪腐", "蝇贪", "微腐败"]
+    assert alternatives("哪些巡视巡察是上下联动巡视巡察,比如涉粮问题、自然资源系统?") == ["涉粮问题", "自然资源系统"]
+    assert alternatives("如何开展巡察“回头看”?") == ["回头看"]  # 如何 names no instances
+    assert alternatives("违规发放津贴补贴") == []
+
+
 def test_matches_name_the_finding_with_its_measures(searcher) -> None:
     entries = related(searcher, "意识形态工作责任制落实不到位", top=10, cut=False)
     seed = next(e for e in entries if e["doc_id"] == "seed")

@@ -47,7 +47,7 @@ from index.filters import Filters
 from index.records import Document, Finding
 from index.retrieve.fusion import ranked, reciprocal_rank_fusion
 from index.retrieve.searcher import Searcher
-from index.text.query import MAX_QUERY_CHARS, clean_query
+from index.text.query import MAX_QUERY_CHARS, alternatives, clean_query, drop_exclusions
 
 from .evidence import evidence, relevance, topic_grams, topic_words
 from .findings import (
@@ -67,6 +67,8 @@ from .findings import (
 PASSAGE_WEIGHT = tuned.PASSAGE_WEIGHT
 FINDING_WEIGHT = tuned.FINDING_WEIGHT
 DOC_RRF_K = tuned.DOC_RRF_K
+#: Weight of each keyword ranking of an instance the query names (:func:`index.text.query.alternatives`).
+ALTERNATIVE_WEIGHT = tuned.ALTERNATIVE_WEIGHT
 #: A finding counts when its similarity is this far above the median finding's.
 FINDING_MARGIN = 0.03
 #: Matches listed per document.
@@ -181,8 +183,8 @@ def related_query_text(searcher: Searcher, text_or_ref: str) -> tuple[str, str]:
     """The cleaned text :func:`related` searches for (scaffolding removed from free text) and the excluded doc id."""
     query = resolve_query(searcher, text_or_ref)
     cleaned = clean_query(query.text)
-    if not query.ref:  # free text: search for the topic, not for "which notices"
-        cleaned = _SCAFFOLD.sub("", cleaned).strip() or cleaned
+    if not query.ref:  # free text: search for the topic, not for "which notices" nor for what does not count
+        cleaned = _SCAFFOLD.sub("", drop_exclusions(cleaned)).strip() or cleaned
     return cleaned, query.exclude
 
 
@@ -220,21 +222,30 @@ def document_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray, filt
     rankings = {"keyword": _by_document(searcher, keyword_ids, exclude),
                 "passage": _by_document(searcher, dense_ids, exclude),
                 "finding": _finding_ranking(searcher, vector, filters, exclude)}
+    # the instances a question names (“蝇贪”, 比如…、…): a notice that states one of them is about the topic,
+    # though it shares few of the whole question's words — a keyword ranking of each, fused with the others.
+    # Not for a reference (``exclude`` set): a notice's or finding's own text names no instances.
+    for number, phrase in enumerate([] if exclude else alternatives(cleaned), 1):
+        rankings[f"alternative {number}"] = _by_document(searcher, searcher.chunk_rankings(phrase, filters, None)[0],
+                                                         exclude)
     return rankings, passages
 
 
 def fuse_rankings(rankings: dict[str, dict[str, list]], passage_weight: float | None = None,
-                  finding_weight: float | None = None, k: float | None = None) -> dict[str, float]:
-    """Document scores: weighted reciprocal ranks of each document in the keyword, passage and finding rankings.
+                  finding_weight: float | None = None, k: float | None = None,
+                  alternative_weight: float | None = None) -> dict[str, float]:
+    """Document scores: weighted reciprocal ranks of each document in the keyword, passage, finding and
+    alternatives' rankings.
 
-    The weights default to the module's (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K``); the
-    tuning script passes others.
+    The weights default to the module's (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K``,
+    ``ALTERNATIVE_WEIGHT``); the tuning script passes others.
     """
     weights = {"keyword": 1.0, "passage": PASSAGE_WEIGHT if passage_weight is None else passage_weight,
                "finding": FINDING_WEIGHT if finding_weight is None else finding_weight}
+    other = ALTERNATIVE_WEIGHT if alternative_weight is None else alternative_weight
     k = DOC_RRF_K if k is None else k
-    # each ranking is a dict in the order of each document's best item
-    return reciprocal_rank_fusion(((weights[name], ranking) for name, ranking in rankings.items()), k)
+    # each ranking is a dict in the order of each document's best item; the rest are the query's alternatives
+    return reciprocal_rank_fusion(((weights.get(name, other), ranking) for name, ranking in rankings.items()), k)
 
 
 def _by_document(searcher: Searcher, chunk_ids: list[int], exclude: str) -> dict[str, list[int]]:
