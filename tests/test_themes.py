@@ -145,6 +145,9 @@ def test_places_are_counted_from_each_notice(searcher, groups: list[dict]) -> No
     assert notice_place(docs["seed"]) == "市委宣传部"  # its inspected unit
     assert notice_place(docs["n0242"]) == "姜南社区"  # 卫滨区委第一巡察组向姜南社区反馈巡察情况
     assert notice_place(docs["n0194"]) == "璧山区"  # 市委第七巡视组向璧山区反馈巡视情况 (no metadata)
+    # jieba cuts 召开|籍|山镇 and 海东|市县: the place is still the whole name
+    assert notice_place(docs["n0050"]) == "籍山镇"  # 县委第二巡察组召开籍山镇巡察“回头看”情况反馈大会
+    assert notice_place(docs["n0143"]) == "海东市"  # 海东市县巡察工作面临的问题困难及对策建议
     for group in groups:
         named = {m["place"] for m in group["members"] if m["place"]}
         assert group["count_places"] == len(group["places"]) == len(named)

@@ -204,6 +204,8 @@ _NOT_UNIT = re.compile(
 )
 #: Administrative words that make a place name a place (海东 + 市, 籍山镇).
 _ADMIN = ("省", "市", "县", "区", "镇", "乡", "村", "州", "盟", "旗", "街道", "社区")
+#: jieba tags of a one-character word that starts a place name it cut short (籍 ``ng`` + 山镇).
+_NAME_START_FLAGS = frozenset({"n", "ng", "nr", "nrt", "nz", "ns", "j"})
 
 
 def notice_place(doc: Any) -> str:
@@ -234,11 +236,18 @@ def _first_place_name(text: str, strict: bool) -> str:
     for i, pair in enumerate(words):
         if pair.flag != "ns" or len(pair.word) < 2:
             continue
+        name = pair.word
+        before = words[i - 1] if i else None
+        # jieba cuts an unknown name short (召开|籍|山镇): a one-character noun right before it is its start
+        if before is not None and len(before.word) == 1 and before.flag in _NAME_START_FLAGS:
+            name = before.word + name
         after = words[i + 1].word if i + 1 < len(words) else ""
         if after in _ADMIN:
-            return pair.word + after
-        if not strict or pair.word.endswith(_ADMIN):
-            return pair.word
+            return name + after
+        if after[:1] in _ADMIN and not name.endswith(_ADMIN):  # 海东|市县 → 海东市, 蚌埠|市委 → 蚌埠市
+            return name + after[0]
+        if not strict or name.endswith(_ADMIN):
+            return name
     return ""
 
 
