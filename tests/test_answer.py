@@ -123,6 +123,21 @@ def test_count_answer_is_the_number_of_the_asked_thing(answerer: Answerer) -> No
     assert row["answer"] in answer.answer
 
 
+@pytest.mark.parametrize("qid", ["e004", "e029", "e042", "e085"])
+def test_named_thing_short_answer_is_the_name_of_the_asked_class(answerer: Answerer, qid: str) -> None:
+    # 哪个城市 → 昆明市, 哪个巡视组 → 省委第三巡视组, 哪家医院 → 沭阳中医院 (not the question's own 三甲中医院),
+    # 哪个村 → 柳家庄村: the sentence holds no 《》/“” name, the short answer is the phrase ending in the class
+    row = next(q for q in load_questions(MORE) if q["qid"] == qid)
+    answer = answerer.ask(row["query"])
+    assert answer.answer_type == "named"
+    # holds the name, at most one word more (X镇柳家庄村 → 镇柳家庄村 holds 柳家庄村)
+    short = answer.short_answer
+    assert row["answer"] in short and len(short) <= len(row["answer"]) + 2, (qid, short, answer.answer)
+    source = answer.citations[answer.sentence_hit]
+    assert source.text[answer.short_start:answer.short_end] == answer.short_answer
+    assert answer.start <= answer.short_start < answer.short_end <= answer.end
+
+
 def test_two_part_question_returns_both_parts_each_cited(answerer: Answerer) -> None:
     answer = answerer.ask("县委第三巡察组巡察县委统战部、县教育局、县一中等单位时公布的举报电话和电子邮箱是什么?")
     assert not answer.no_answer

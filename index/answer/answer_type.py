@@ -50,7 +50,8 @@ _ASK_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("postcode", re.compile(r"邮编|邮政编码")),
     ("postal", re.compile(r"邮政信箱|信箱|寄信")),
     ("time", re.compile(r"几点|接听时间|时段")),
-    ("phone", re.compile(r"电话(?:号码)?(?:是|为)?多少|哪个电话|电话号码|热线|手机号|举报电话|监督电话|电话和|和电话")),
+    ("phone", re.compile(r"电话(?:号码)?(?:是|为)?多少|哪个电话|电话号码|热线|手机号|举报电话|监督电话|电话和|和电话"
+                         r"|号码")),  # 打哪个号码: in these notices a number to call
     ("percent", re.compile(r"率是?多少|率达到|比例|占比|几成|百分")),
     ("money", re.compile(r"多少钱|金额|多少元|多少万元|资金|挽回|追退|罚款|罚的钱|经济损失|数额")),
     ("date", re.compile(r"时间[?？]?$|哪天|哪一天|何时|什么时候|啥时候|啥时|几号|什么时间|哪个月|日期|起止|截止|哪年|"
@@ -242,3 +243,60 @@ def name_after(sentence: str, at: int) -> tuple[int, int] | None:
     if bound and not re.match(rf"(?:{_NAME_END})", bound.group(0)):  # 组长指出: a verb, not a name
         return at, at + len(bound.group(0))
     return None
+
+
+# --------------------------------------------------------------------------
+# Named things asked by their class (哪家企业, 哪个巡视组, 什么专项巡察)
+# --------------------------------------------------------------------------
+
+#: 哪个/哪家/什么 … before the class word a named-thing question asks for.
+_HEAD_ASK = re.compile(r"(?:哪一?[个家种所位条项座类支级]?|什么|啥)")
+#: Class words whose members are named with another ending (哪家企业 → …集团/…公司; 哪个城市 → 昆明市).
+_CLASS_ENDINGS = {"企业": ("公司", "集团", "企业", "厂"), "央企": ("公司", "集团"), "国企": ("公司", "集团"),
+                  "城市": ("市",), "地市": ("市",), "公司": ("公司", "集团"), "学校": ("学", "学校", "学院", "中学"),
+                  "高校": ("大学", "学院"), "大学": ("大学", "学院")}
+#: jieba tags a name is built of, walking back from its class word (省委|第三|巡视组, 沭阳|中医院).
+_NAME_TAGS = ("n", "ns", "nt", "nz", "nr", "nrt", "ng", "j", "m", "q", "b", "vn", "l", "an", "s")
+
+
+def head_spans(question: str, sentence: str) -> list[tuple[int, int]]:
+    """Names in ``sentence`` of the class a 哪个X/什么X question asks for: a noun phrase ending in X.
+
+    ``…是由哪个巡视组巡视的?`` in ``省委第三巡视组巡视省人民医院`` → ``省委第三巡视组``; ``哪家企业`` →
+    ``中国铁路物资集团有限公司``; ``什么专项巡察?`` → ``开发区建设专项巡察``.  The class is the word after
+    哪个/什么, or the two or three words up to the question's end (专项巡察); the phrase is the class and the
+    name words before it (nouns, place and organisation names, numerals; a verb or a preposition ends it).
+    A class word with less than two characters before it (市, 地市) names nothing; of nested phrases the
+    longest is kept.
+    """
+    match = _HEAD_ASK.search(question)
+    if not match:
+        return []
+    tail = re.split(r"[?？,，。;；!！]", question[match.end():])[0]
+    rest = [w for w, _ in _tagged(tail) if w.strip()]
+    if not rest or not re.fullmatch(rf"{_HAN}+", rest[0]):
+        return []
+    whole = len(rest) <= 3 and all(re.fullmatch(rf"{_HAN}{{2,}}", w) for w in rest)
+    compound = rest if whole else rest[:1]  # 专项|巡察 to the end of the question; else 巡视组 (巡视组|巡视|的)
+    joined = "".join(compound)
+    endings = _CLASS_ENDINGS.get(joined, (joined,)) if len(compound) == 1 else (joined,)
+    words, offsets, pos = _tagged(sentence), [], 0
+    for word, _ in words:
+        start = sentence.find(word, pos)
+        offsets.append((start, start + len(word)))
+        pos = start + len(word)
+    spans = []
+    for i in range(len(words)):
+        end = offsets[i][1]
+        if not sentence[:end].endswith(endings):
+            continue
+        j = i
+        while j > 0 and (words[j - 1][1].startswith(_NAME_TAGS) or words[j - 1][0] in compound):
+            j -= 1
+        start = offsets[j][0]
+        phrase = sentence[start:end]
+        ending = next(e for e in endings if phrase.endswith(e)) if phrase.endswith(endings) else ""
+        if len(phrase) < len(ending) + 2:
+            continue  # the class word alone, or with one character (地市), names nothing
+        spans.append((start, end))
+    return [(a, b) for a, b in spans if not any(c <= a and b <= d and (c, d) != (a, b) for c, d in spans)]

@@ -41,7 +41,7 @@ from index.text.repair import is_damaged
 from index.text.sentences import split_sentences
 from index.text.tokenize import han_bigrams
 
-from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans
+from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans, head_spans
 
 _CLAUSE = re.compile(r"[^,，、:：]+[,，、:：]?")
 
@@ -254,6 +254,21 @@ def mentions(text: str, name: str) -> bool:
         return False
     first, second, suffix = m.groups()
     return re.search(rf"{first}[\u4e00-\u9fff]{{0,3}}{second}[\u4e00-\u9fff]{{0,3}}{suffix}", text) is not None
+
+
+def _named_span(ask: AskType, question: str, text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The name of the asked class in ``text[start:end]`` (哪个巡视组 → 省委第三巡视组), for a named-thing
+    question whose sentence has no 《》/“” name: offsets in ``text``, or None.  Of several, the one nearest
+    the question's words; one the question states itself is not the answer."""
+    if ask.types != ["named"]:
+        return None
+    sentence = text[start:end]
+    found = [(a, b) for a, b in head_spans(question, sentence) if not _stated(sentence[a:b], question)]
+    if not found:
+        return None
+    weights = dict.fromkeys(han_bigrams(question), 1.0)
+    a, b = max(found, key=lambda span: _proximity(sentence, span[0], span[1], weights))
+    return start + a, start + b
 
 
 def _stated(span: str, question: str) -> bool:
@@ -555,9 +570,13 @@ class Answerer:
             citations = [*citations, hit]
         index = citations.index(hit)
         short = "、".join(hit.text[a:b] for a, b in chosen.spans)
+        named = None if chosen.spans else _named_span(ask, cleaned, hit.text, chosen.start, chosen.end)
+        if named:
+            short = hit.text[named[0]:named[1]]
+        marked = focus or named
         answer = Answer(answer=hit.text[s:e], citations=citations, sentence_hit=index, start=s, end=e,
                         short_answer=short, answer_type=ask.name,
-                        short_start=focus[0] if focus else -1, short_end=focus[1] if focus else -1)
+                        short_start=marked[0] if marked else -1, short_end=marked[1] if marked else -1)
         if len(ask.types) > 1:
             answer.items = self._parts(ask, hits, citations, candidates, open_scores, chosen)
             answer.short_answer = "；".join(item["text"] for item in answer.items) or answer.short_answer
@@ -572,14 +591,14 @@ class Answerer:
         answer.items = [item for item in answer.items if not is_damaged(item["text"])]
         if answer.short_answer and is_damaged(answer.short_answer):
             answer.short_answer, answer.short_start, answer.short_end = "", -1, -1
-        self._calibrate(answer, hits, candidates, open_scores, best, cleaned, asks)
+        self._calibrate(answer, hits, candidates, open_scores, best, cleaned, asks, ask)
         if chosen.features[FEATURES.index("ord_clash")] > 0:
             doc = self.searcher.documents[hit.doc_id]
             answer.caution = clash_note(cleaned, _haystack(doc))
         return answer
 
     def _calibrate(self, answer: Answer, hits: list[Hit], candidates: list[Candidate], open_scores: np.ndarray,
-                   best: int, cleaned: str, asks: list[re.Pattern[str]]) -> None:
+                   best: int, cleaned: str, asks: list[re.Pattern[str]], ask: AskType) -> None:
         """Set the answer's calibrated ``confidence``, ``sure`` and up to MAX_CANDIDATES alternatives."""
         calibration = (self.scorer or {}).get("calibration")
         if not calibration:
@@ -603,6 +622,8 @@ class Answerer:
             seen.add(sentence)
             s, e = _trim(hit.text, cand.start, cand.end, grams, asks, cand.spans[0] if cand.spans else None)
             short = "、".join(hit.text[a:b] for a, b in cand.spans)
+            named = None if cand.spans else _named_span(ask, cleaned, hit.text, cand.start, cand.end)
+            short = hit.text[named[0]:named[1]] if named else short
             answer.candidates.append({"answer": hit.text[s:e], "short_answer": "" if is_damaged(short) else short,
                                       "citation": hit.to_dict(), "answer_span": [s, e],
                                       "confidence": round(float(probs[i]), 4)})
