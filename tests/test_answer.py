@@ -138,6 +138,19 @@ def test_named_thing_short_answer_is_the_name_of_the_asked_class(answerer: Answe
     assert answer.start <= answer.short_start < answer.short_end <= answer.end
 
 
+@pytest.mark.parametrize("qid", ["p2-013", "p2-017"])
+def test_short_answer_is_the_card_value_in_the_chosen_sentence(answerer: Answerer, qid: str) -> None:
+    # 向黄浦区反馈…是哪天 → the feedback date, not the inspection period beside it in the same sentence;
+    # 起止时间 → the period: the notice card's value (with its span, ingest/card.py) inside the sentence
+    row = next(q for q in load_questions(EVAL / "questions_third.jsonl") if q["qid"] == qid)
+    answer = answerer.ask(row["query"])
+    assert answer.short_answer == row["answer"], (qid, answer.short_answer, answer.answer)
+    source = answer.citations[answer.sentence_hit]
+    assert source.text[answer.short_start:answer.short_end] == answer.short_answer
+    card = source.start + answer.short_start, source.start + answer.short_end
+    assert answerer.searcher.documents[source.doc_id].text[card[0]:card[1]] == row["answer"]
+
+
 def test_two_part_question_returns_both_parts_each_cited(answerer: Answerer) -> None:
     answer = answerer.ask("县委第三巡察组巡察县委统战部、县教育局、县一中等单位时公布的举报电话和电子邮箱是什么?")
     assert not answer.no_answer

@@ -42,6 +42,7 @@ from index.text.sentences import split_sentences
 from index.text.tokenize import han_bigrams
 
 from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans, head_spans
+from .card_answer import card_answer
 
 _CLAUSE = re.compile(r"[^,，、:：]+[,，、:：]?")
 
@@ -514,6 +515,25 @@ class Answerer:
                                  doc_ok=doc_ok[top_hits[rank].doc_id]))
         return ask, hits, out
 
+    def _card_span(self, ask: AskType, question: str, hit: Hit, start: int, end: int,
+                   spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+        """The notice card's value for ``question`` (``card_answer``: 反馈问题60个 for 一共反馈了多少个问题, the
+        feedback date for 哪天反馈) when it lies in the sentence ``hit.text[start:end]``: offsets in ``hit.text``.
+
+        Only the short answer: the sentence was chosen by the scorer, and the card, extracted at ingest with
+        its span, names the asked value inside it better than a span of the asked type would (the group count
+        三个 or the inspection period in the same sentence) — unless that span lies inside the card's value
+        (郭天保 in the card's 市委常委、宣传部部长郭天保: the name is the finer answer)."""
+        if len(ask.types) > 1 or any(t in LIST_TYPES for t in ask.types):
+            return None
+        found = card_answer(question, self.searcher.documents[hit.doc_id])
+        if not found:
+            return None
+        a, b = found["start"] - hit.start, found["end"] - hit.start
+        if not (start <= a < b <= end and hit.text[a:b]) or any(a <= c and d <= b for c, d in spans):
+            return None
+        return a, b
+
     @staticmethod
     def _fit(ask: AskType, kind: str, sentence: str, start: int, end: int) -> float:
         """How well a span fits the question's form: measure word and noun of a count, role of a person."""
@@ -570,10 +590,11 @@ class Answerer:
             citations = [*citations, hit]
         index = citations.index(hit)
         short = "、".join(hit.text[a:b] for a, b in chosen.spans)
-        named = None if chosen.spans else _named_span(ask, cleaned, hit.text, chosen.start, chosen.end)
-        if named:
-            short = hit.text[named[0]:named[1]]
-        marked = focus or named
+        card = self._card_span(ask, cleaned, hit, chosen.start, chosen.end, chosen.spans)
+        named = None if chosen.spans or card else _named_span(ask, cleaned, hit.text, chosen.start, chosen.end)
+        if card or named:
+            short = hit.text[(card or named)[0]:(card or named)[1]]
+        marked = card or focus or named
         answer = Answer(answer=hit.text[s:e], citations=citations, sentence_hit=index, start=s, end=e,
                         short_answer=short, answer_type=ask.name,
                         short_start=marked[0] if marked else -1, short_end=marked[1] if marked else -1)
@@ -622,8 +643,9 @@ class Answerer:
             seen.add(sentence)
             s, e = _trim(hit.text, cand.start, cand.end, grams, asks, cand.spans[0] if cand.spans else None)
             short = "、".join(hit.text[a:b] for a, b in cand.spans)
-            named = None if cand.spans else _named_span(ask, cleaned, hit.text, cand.start, cand.end)
-            short = hit.text[named[0]:named[1]] if named else short
+            card = self._card_span(ask, cleaned, hit, cand.start, cand.end, cand.spans)
+            named = None if cand.spans or card else _named_span(ask, cleaned, hit.text, cand.start, cand.end)
+            short = hit.text[(card or named)[0]:(card or named)[1]] if card or named else short
             answer.candidates.append({"answer": hit.text[s:e], "short_answer": "" if is_damaged(short) else short,
                                       "citation": hit.to_dict(), "answer_span": [s, e],
                                       "confidence": round(float(probs[i]), 4)})
