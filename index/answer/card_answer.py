@@ -38,6 +38,11 @@ _ASKS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+#: The kind of a phone or mailbox a question names (值班电话, 举报信箱): the card's value answers only when its
+#: sentence names the same kind (a notice's 举报电话 is not its 值班电话).
+_CONTACT_KIND = re.compile(r"(举报|值班|监督|办公|联系|咨询|受理|信访)[^,，?？。]{0,2}(?:电话|手机|邮箱|信箱)")
+
+
 def card_field(question: str) -> str:
     """The card field a question asks for ('' when none)."""
     if _NOT_CARD.search(question):
@@ -81,6 +86,9 @@ def card_answer(question: str, doc: Document) -> dict[str, Any] | None:
     item = item or card[name][0]
     start, end = int(item["start"]), int(item["end"])
     sentence, s_start, s_end = _sentence(doc.text, start, end)
+    kinds = {m.group(1) for m in _CONTACT_KIND.finditer(question)} if name in ("phone", "email", "mailbox") else set()
+    if kinds and not any(kind in sentence for kind in kinds):
+        return None  # 值班电话 asked, the card's number is the 举报电话
     return {"field": name, "value": item["value"], "start": start, "end": end,
             "sentence": sentence, "sentence_start": s_start, "sentence_end": s_end}
 

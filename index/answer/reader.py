@@ -73,7 +73,7 @@ MAX_CANDIDATES = 3
 #: The learned scorer: feature names, standardisation, coefficients, threshold (benchmarks/tune_answer.py).
 WEIGHTS_FILE = Path(__file__).with_name("answer_weights.json")
 FEATURES = ("cover", "dense", "rank", "holds", "type_has", "type_prox", "fit", "doc_match", "short", "sim_gap",
-            "quoted", "char_cover", "char_prox", "ord_clash", "doc_cover")
+            "quoted", "char_cover", "char_prox", "ord_clash", "doc_cover", "card")
 #: Characters that carry no content in a question (question words, particles, measure words).
 _FUNCTION_CHARS = set("的了是在有和与及这那么什哪几多少吗呢个一些谁何怎样啥把被让给对从到就都也还要会去来上下中时")
 #: Characters either side of a span in which the question's characters are counted (char_prox).
@@ -255,6 +255,11 @@ def mentions(text: str, name: str) -> bool:
         return False
     first, second, suffix = m.groups()
     return re.search(rf"{first}[\u4e00-\u9fff]{{0,3}}{second}[\u4e00-\u9fff]{{0,3}}{suffix}", text) is not None
+
+
+def _holds_card(card: tuple[int, int] | None, start: int, end: int) -> float:
+    """1.0 when the card's value (offsets in the notice) lies in the sentence at [start, end) of the notice."""
+    return float(card is not None and start <= card[0] < card[1] <= end)
 
 
 def _named_span(ask: AskType, question: str, text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -461,7 +466,7 @@ class Answerer:
         low, high = float(similarity.min()), float(similarity.max())
         spread = (high - low) or 1.0
         places = question_places(cleaned)
-        doc_ok, doc_clash, doc_cover = {}, {}, {}
+        doc_ok, doc_clash, doc_cover, doc_card = {}, {}, {}, {}
         gram_idf = {g: self._idf(g) for g in grams}
         for hit in top_hits:
             if hit.doc_id not in doc_ok:
@@ -472,6 +477,9 @@ class Answerer:
                 doc_clash[hit.doc_id] = clash(cleaned, haystack)
                 doc_cover[hit.doc_id] = (sum(w for g, w in gram_idf.items() if g in haystack)
                                          / (sum(gram_idf.values()) or 1.0))
+                # where the notice card's value for the question lies in the notice (ingest/card.py)
+                found = card_answer(cleaned, doc)
+                doc_card[hit.doc_id] = (found["start"], found["end"]) if found else None
         chars = _char_weights(cleaned, [top_hits[r].text[s:e] for r, s, e in sentences])
         char_total = sum(chars.values()) or 1.0
         out = []
@@ -509,7 +517,9 @@ class Answerer:
             features = np.array([cover, (float(sim) - low) / spread, 1.0 / (rank + 1), holds, has, prox, fit,
                                  float(doc_ok[top_hits[rank].doc_id]), float(len(sentence) <= 14),
                                  float(sim) - high, quoted, char_cover, char_prox,
-                                 doc_clash[top_hits[rank].doc_id], doc_cover[top_hits[rank].doc_id]],
+                                 doc_clash[top_hits[rank].doc_id], doc_cover[top_hits[rank].doc_id],
+                                _holds_card(doc_card[top_hits[rank].doc_id], top_hits[rank].start + s,
+                                            top_hits[rank].start + e) * float(not doc_clash[top_hits[rank].doc_id])],
                                 dtype="float64")
             out.append(Candidate(rank=rank, start=s, end=e, features=features, spans=best_spans, kinds=kinds,
                                  doc_ok=doc_ok[top_hits[rank].doc_id]))
