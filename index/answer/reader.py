@@ -517,9 +517,9 @@ class Answerer:
             features = np.array([cover, (float(sim) - low) / spread, 1.0 / (rank + 1), holds, has, prox, fit,
                                  float(doc_ok[top_hits[rank].doc_id]), float(len(sentence) <= 14),
                                  float(sim) - high, quoted, char_cover, char_prox,
-                                 doc_clash[top_hits[rank].doc_id], doc_cover[top_hits[rank].doc_id],
-                                _holds_card(doc_card[top_hits[rank].doc_id], top_hits[rank].start + s,
-                                            top_hits[rank].start + e) * float(not doc_clash[top_hits[rank].doc_id])],
+                                  doc_clash[top_hits[rank].doc_id], doc_cover[top_hits[rank].doc_id],
+                                 _holds_card(doc_card[top_hits[rank].doc_id], top_hits[rank].start + s,
+                                             top_hits[rank].start + e) * float(not doc_clash[top_hits[rank].doc_id])],
                                 dtype="float64")
             out.append(Candidate(rank=rank, start=s, end=e, features=features, spans=best_spans, kinds=kinds,
                                  doc_ok=doc_ok[top_hits[rank].doc_id]))
