@@ -196,6 +196,19 @@ def _tagged(text: str) -> tuple[tuple[str, str], ...]:
     return tuple((w.word, w.flag) for w in posseg().cut(text))  # lazy: loading the tag dictionary is slow
 
 
+@functools.lru_cache(maxsize=8192)
+def _tagged_spans(text: str) -> tuple[tuple[str, str, int, int], ...]:
+    """jieba's (word, POS tag, start, end) of ``text``: :func:`_tagged` with each word's offsets."""
+    out, pos = [], 0
+    for word, flag in _tagged(text):
+        start = text.find(word, pos)
+        if start < 0:
+            continue
+        pos = start + len(word)
+        out.append((word, flag, start, pos))
+    return tuple(out)
+
+
 def _person_spans(sentence: str) -> list[tuple[int, int]]:
     """Person names: jieba's nr tag, and 2–3 Han characters right after a role word or before 同志/任组长."""
     return list(_cached_person_spans(sentence))
@@ -203,15 +216,8 @@ def _person_spans(sentence: str) -> list[tuple[int, int]]:
 
 @functools.lru_cache(maxsize=8192)
 def _cached_person_spans(sentence: str) -> tuple[tuple[int, int], ...]:
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for word, flag in _tagged(sentence):
-        start = sentence.find(word, pos)
-        if start < 0:
-            continue
-        pos = start + len(word)
-        if flag in _PERSON_TAGS and 2 <= len(word) <= 4 and not _NOT_NAME.search(word):
-            spans.append((start, pos))
+    spans = [(start, end) for word, flag, start, end in _tagged_spans(sentence)
+             if flag in _PERSON_TAGS and 2 <= len(word) <= 4 and not _NOT_NAME.search(word)]
     for m in _ROLE.finditer(sentence):
         span = name_after(sentence, m.end())
         if span:
@@ -281,20 +287,15 @@ def head_spans(question: str, sentence: str) -> list[tuple[int, int]]:
     compound = rest if whole else rest[:1]  # 专项|巡察 to the end of the question; else 巡视组 (巡视组|巡视|的)
     joined = "".join(compound)
     endings = _CLASS_ENDINGS.get(joined, (joined,)) if len(compound) == 1 else (joined,)
-    words, offsets, pos = _tagged(sentence), [], 0
-    for word, _ in words:
-        start = sentence.find(word, pos)
-        offsets.append((start, start + len(word)))
-        pos = start + len(word)
+    words = _tagged_spans(sentence)
     spans = []
-    for i in range(len(words)):
-        end = offsets[i][1]
+    for i, (_, _, _, end) in enumerate(words):
         if not sentence[:end].endswith(endings):
             continue
         j = i
         while j > 0 and (words[j - 1][1].startswith(_NAME_TAGS) or words[j - 1][0] in compound):
             j -= 1
-        start = offsets[j][0]
+        start = words[j][2]
         phrase = sentence[start:end]
         ending = next(e for e in endings if phrase.endswith(e)) if phrase.endswith(endings) else ""
         if len(phrase) < len(ending) + 2:

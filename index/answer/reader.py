@@ -145,6 +145,7 @@ class Candidate:
     spans: list[tuple[int, int]] = field(default_factory=list)  # best typed span per asked type (passage offsets)
     kinds: list[str] = field(default_factory=list)  # the asked type of each span
     doc_ok: bool = True  # the notice matches the places and years the question names
+    card: tuple[int, int] | None = None  # the notice card's value for the question, when in this sentence
 
 
 #: Candidate features the confidence model reads beside the scores: whether the notice reports another
@@ -255,11 +256,6 @@ def mentions(text: str, name: str) -> bool:
         return False
     first, second, suffix = m.groups()
     return re.search(rf"{first}[\u4e00-\u9fff]{{0,3}}{second}[\u4e00-\u9fff]{{0,3}}{suffix}", text) is not None
-
-
-def _holds_card(card: tuple[int, int] | None, start: int, end: int) -> float:
-    """1.0 when the card's value (offsets in the notice) lies in the sentence at [start, end) of the notice."""
-    return float(card is not None and start <= card[0] < card[1] <= end)
 
 
 def _named_span(ask: AskType, question: str, text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -479,12 +475,17 @@ class Answerer:
                                          / (sum(gram_idf.values()) or 1.0))
                 # where the notice card's value for the question lies in the notice (ingest/card.py)
                 found = card_answer(cleaned, doc)
-                doc_card[hit.doc_id] = (found["start"], found["end"]) if found else None
+                doc_card[hit.doc_id] = (found["start"], found["end"]) if found and found["end"] > found["start"] \
+                    else None
         chars = _char_weights(cleaned, [top_hits[r].text[s:e] for r, s, e in sentences])
         char_total = sum(chars.values()) or 1.0
         out = []
         for (rank, s, e), sim in zip(sentences, similarity, strict=True):
             text = top_hits[rank].text
+            doc_id, offset = top_hits[rank].doc_id, top_hits[rank].start
+            card_at = doc_card[doc_id]  # the card's value in passage offsets, kept when inside this sentence
+            card = (card_at[0] - offset, card_at[1] - offset) if card_at else None
+            card = card if card and s <= card[0] and card[1] <= e else None
             sentence = text[s:e]
             local = {g: w * (TITLE_TERM_WEIGHT if g in top_hits[rank].title else 1.0) for g, w in weights.items()}
             cover = sum(w for g, w in local.items() if g in sentence) / (sum(local.values()) or 1.0)
@@ -517,32 +518,26 @@ class Answerer:
             features = np.array([cover, (float(sim) - low) / spread, 1.0 / (rank + 1), holds, has, prox, fit,
                                  float(doc_ok[top_hits[rank].doc_id]), float(len(sentence) <= 14),
                                  float(sim) - high, quoted, char_cover, char_prox,
-                                  doc_clash[top_hits[rank].doc_id], doc_cover[top_hits[rank].doc_id],
-                                 _holds_card(doc_card[top_hits[rank].doc_id], top_hits[rank].start + s,
-                                             top_hits[rank].start + e) * float(not doc_clash[top_hits[rank].doc_id])],
+                                 doc_clash[doc_id], doc_cover[doc_id],
+                                 float(card is not None and not doc_clash[doc_id])],
                                 dtype="float64")
             out.append(Candidate(rank=rank, start=s, end=e, features=features, spans=best_spans, kinds=kinds,
-                                 doc_ok=doc_ok[top_hits[rank].doc_id]))
+                                 doc_ok=doc_ok[doc_id], card=card))
         return ask, hits, out
 
-    def _card_span(self, ask: AskType, question: str, hit: Hit, start: int, end: int,
-                   spans: list[tuple[int, int]]) -> tuple[int, int] | None:
-        """The notice card's value for ``question`` (``card_answer``: 反馈问题60个 for 一共反馈了多少个问题, the
-        feedback date for 哪天反馈) when it lies in the sentence ``hit.text[start:end]``: offsets in ``hit.text``.
+    @staticmethod
+    def _card_span(ask: AskType, candidate: Candidate) -> tuple[int, int] | None:
+        """The notice card's value for the question (``card_answer``: 反馈问题60个 for 一共反馈了多少个问题, the
+        feedback date for 哪天反馈) when it lies in the candidate's sentence: offsets in its passage.
 
         Only the short answer: the sentence was chosen by the scorer, and the card, extracted at ingest with
         its span, names the asked value inside it better than a span of the asked type would (the group count
         三个 or the inspection period in the same sentence) — unless that span lies inside the card's value
         (郭天保 in the card's 市委常委、宣传部部长郭天保: the name is the finer answer)."""
-        if len(ask.types) > 1 or any(t in LIST_TYPES for t in ask.types):
+        card = candidate.card
+        if card is None or len(ask.types) > 1 or any(t in LIST_TYPES for t in ask.types):
             return None
-        found = card_answer(question, self.searcher.documents[hit.doc_id])
-        if not found:
-            return None
-        a, b = found["start"] - hit.start, found["end"] - hit.start
-        if not (start <= a < b <= end and hit.text[a:b]) or any(a <= c and d <= b for c, d in spans):
-            return None
-        return a, b
+        return None if any(card[0] <= c and d <= card[1] for c, d in candidate.spans) else card
 
     @staticmethod
     def _fit(ask: AskType, kind: str, sentence: str, start: int, end: int) -> float:
@@ -600,7 +595,7 @@ class Answerer:
             citations = [*citations, hit]
         index = citations.index(hit)
         short = "、".join(hit.text[a:b] for a, b in chosen.spans)
-        card = self._card_span(ask, cleaned, hit, chosen.start, chosen.end, chosen.spans)
+        card = self._card_span(ask, chosen)
         named = None if chosen.spans or card else _named_span(ask, cleaned, hit.text, chosen.start, chosen.end)
         if card or named:
             short = hit.text[(card or named)[0]:(card or named)[1]]
@@ -653,7 +648,7 @@ class Answerer:
             seen.add(sentence)
             s, e = _trim(hit.text, cand.start, cand.end, grams, asks, cand.spans[0] if cand.spans else None)
             short = "、".join(hit.text[a:b] for a, b in cand.spans)
-            card = self._card_span(ask, cleaned, hit, cand.start, cand.end, cand.spans)
+            card = self._card_span(ask, cand)
             named = None if cand.spans or card else _named_span(ask, cleaned, hit.text, cand.start, cand.end)
             short = hit.text[(card or named)[0]:(card or named)[1]] if card or named else short
             answer.candidates.append({"answer": hit.text[s:e], "short_answer": "" if is_damaged(short) else short,
