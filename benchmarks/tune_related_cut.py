@@ -6,16 +6,11 @@ For each multi question of the three dev files the document rankings of
 :func:`index.analysis.related.document_rankings` (keyword, passage vectors, findings, and a keyword
 ranking per instance the question names) are computed once.  Per fold, on the other folds:
 
-1. the fusion (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K``, ``ALTERNATIVE_WEIGHT`` from a
-   grid) with the best mean Recall@10 of the uncut ranking is chosen (ties:
-   the better mean average precision over the top 30);
-2. with that fusion, the ratio that maximises the mean F2 (recall weighted
-   twice) of the bare cut list against the relevant notices (for comparison: ``CUT_RATIO`` itself is
-   chosen with the evidence rule, ``benchmarks/tune_related_evidence.py``).
-
-Both are applied to the held-out fold.  Prints the out-of-fold and in-sample
-multi Recall@10 (all files and per file), and recall, precision, F2 and mean
-list length of the cut list.
+the fusion (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K``, ``ALTERNATIVE_WEIGHT`` from a
+grid) with the best mean Recall@10 of the uncut ranking is chosen (ties: the better mean average
+precision over the top 30) and applied to the held-out fold.  Prints the out-of-fold and in-sample
+multi Recall@10 (all files and per file), and recall, precision, F2 and mean list length of the list
+cut at the module's ``CUT_RATIO`` (chosen with the evidence rule: ``benchmarks/tune_related_evidence.py``).
 """
 
 from __future__ import annotations
@@ -41,7 +36,6 @@ from index.retrieve.searcher import Searcher  # noqa: E402
 FILES = ("questions.jsonl", "questions_more.jsonl", "questions_third.jsonl")
 #: F-beta with beta 2: missing a notice on the topic costs more than listing an extra one.
 BETA = tuned.F_BETA
-RATIOS = [round(r, 2) for r in np.arange(0.3, 0.96, 0.05)]
 #: (passage weight, finding weight, k, alternative weight) tried; the keyword ranking has weight 1.
 GRID = list(itertools.product((0.1, 0.25, 0.5, 0.75, 1.0), (0.25, 0.5, 1.0), (5.0, 10.0, 20.0, 60.0),
                               (0.0, 0.25, 0.5, 0.75, 1.0)))
@@ -90,12 +84,10 @@ def cut_figures(rows: list[Row], ratio: float) -> dict:
             "length": float(np.mean(length))}
 
 
-def choose(rankings: list[dict], relevant: list[set[str]]) -> tuple[tuple[float, float, float, float], float]:
-    """The fusion setting (best Recall@10, then MAP) and the cut ratio (best F2) on these questions."""
+def choose(rankings: list[dict], relevant: list[set[str]]) -> tuple[float, float, float, float]:
+    """The fusion setting with the best Recall@10 (then MAP) on these questions."""
     by_setting = {s: ranked_rows(rankings, relevant, s) for s in GRID}
-    setting = max(GRID, key=lambda s: (round(recall10(by_setting[s]), 9), mean_ap(by_setting[s])))
-    ratio = max(RATIOS, key=lambda r: cut_figures(by_setting[setting], r)["f"])
-    return setting, ratio
+    return max(GRID, key=lambda s: (round(recall10(by_setting[s]), 9), mean_ap(by_setting[s])))
 
 
 def main() -> None:
@@ -121,27 +113,23 @@ def main() -> None:
     for k in range(args.folds):
         train = [i for i in range(len(questions)) if folds[i] != k]
         test = [i for i in range(len(questions)) if folds[i] == k]
-        setting, ratio = choose([rankings[i] for i in train], [relevant[i] for i in train])
-        chosen.append((setting, ratio))
+        setting = choose([rankings[i] for i in train], [relevant[i] for i in train])
+        chosen.append(setting)
         for i, row in zip(test, ranked_rows([rankings[i] for i in test], [relevant[i] for i in test], setting),
                           strict=True):
-            ids, scores, r = row
-            # what the fold's ratio cuts carries -1; a ratio of 0 then keeps exactly the rest
-            held[i] = (ids, [s if s >= ratio * scores[0] else -1.0 for s in scores], r)
-    setting_all, ratio_all = choose(rankings, relevant)
+            held[i] = row
+    setting_all = choose(rankings, relevant)
     inside = ranked_rows(rankings, relevant, setting_all)
-    print(f"chosen per fold (passage, finding, k, alternative; ratio): {chosen}")
-    print(f"chosen on all: {setting_all}; ratio {ratio_all}")
+    print(f"chosen per fold (passage, finding, k, alternative): {chosen}")
+    print(f"chosen on all: {setting_all}")
     oof = [held[i] for i in range(len(questions))]
     for name, rows in (("out of fold", oof), ("in sample", inside)):
         per_file = "  ".join(f"{f} {recall10([r for r, (g, _) in zip(rows, questions, strict=True) if g == f]):.3f}"
                              for f in FILES)
         print(f"Recall@10 uncut, {name:11s} {recall10(rows):.3f}  ({per_file})")
-    oof_cut = cut_figures([(ids, [max(s, 0.0) if s >= 0 else -1.0 for s in scores], r) for ids, scores, r in oof], 0.0)
-    for name, fig in (("cut, out of fold", oof_cut), ("cut, in sample", cut_figures(inside, ratio_all))):
-        print(f"{name:18s} recall {fig['recall']:.3f}  precision {fig['precision']:.3f}  F2 {fig['f']:.3f}  "
-              f"mean length {fig['length']:.1f}")
-
+        fig = cut_figures(rows, rel.CUT_RATIO)
+        print(f"  cut at CUT_RATIO {rel.CUT_RATIO}: recall {fig['recall']:.3f}  precision {fig['precision']:.3f}  "
+              f"F2 {fig['f']:.3f}  mean length {fig['length']:.1f}")
 
 if __name__ == "__main__":
     main()
