@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from shared_data import EVAL, QUESTIONS, QUESTIONS_MORE
+from shared_data import EVAL, QUESTIONS, QUESTIONS_MORE, QUESTIONS_THIRD
 
 from index.analysis.related import related_documents
 from index.answer.answer_type import asked_types, find_spans
@@ -142,7 +142,7 @@ def test_named_thing_short_answer_is_the_name_of_the_asked_class(answerer: Answe
 def test_short_answer_is_the_card_value_in_the_chosen_sentence(answerer: Answerer, qid: str) -> None:
     # 向黄浦区反馈…是哪天 → the feedback date, not the inspection period beside it in the same sentence;
     # 起止时间 → the period: the notice card's value (with its span, ingest/card.py) inside the sentence
-    row = next(q for q in load_questions(EVAL / "questions_third.jsonl") if q["qid"] == qid)
+    row = next(q for q in load_questions(QUESTIONS_THIRD) if q["qid"] == qid)
     answer = answerer.ask(row["query"])
     assert answer.short_answer == row["answer"], (qid, answer.short_answer, answer.answer)
     source = answer.citations[answer.sentence_hit]

@@ -92,12 +92,12 @@ def test_what_the_question_says_does_not_count_is_not_searched_for(searcher) -> 
 
 
 def test_exclusions_are_dropped_from_every_development_question_that_has_one() -> None:
-    from shared_data import SHARED
+    from shared_data import QUESTIONS_THIRD
 
     from index.answer.evaluate import load_questions
     from index.text.query import drop_exclusions
 
-    questions = [q["query"] for q in load_questions(SHARED / "eval" / "questions_third.jsonl")]
+    questions = [q["query"] for q in load_questions(QUESTIONS_THIRD)]
     with_exclusion = [q for q in questions if q.rstrip("。").endswith("不算")]
     assert len(with_exclusion) >= 10
     for question in with_exclusion:
