@@ -55,6 +55,11 @@ def report(searcher) -> dict:
     ("哪些单位被指出违规发放津贴补贴，整改得怎样？", "list_notices", "", ""),
     ("宿迁市委巡察工作相关报道有哪些?", "list_notices", "", ""),
     ("2014年中央巡视组第一轮巡视中,接受专项巡视的是哪几家单位?", "list_units", "", ""),
+    # real questions (questions_third p2-110, p2-038, p2-121): a keyword query ending in the role asks the
+    # person; 哪3个 enumerates; 哪篇/哪部/哪份 ask a name like 哪个 does
+    ("中央第四巡视组巡视山东省 组长", "person", "", ""),
+    ("内蒙古十一届自治区党委第七轮巡视对哪3个区直部门党组开展机动巡视?", "list_units", "", ""),
+    ("集团公司开党委扩大会议部署落实省委巡视反馈意见,会上学习了总书记哪篇文章?", "named", "", ""),
 ])
 def test_asked_type(question: str, name: str, measure: str, noun: str) -> None:
     ask = asked_types(question)
@@ -149,6 +154,28 @@ def test_short_answer_is_the_card_value_in_the_chosen_sentence(answerer: Answere
     assert source.text[answer.short_start:answer.short_end] == answer.short_answer
     card = source.start + answer.short_start, source.start + answer.short_end
     assert answerer.searcher.documents[source.doc_id].text[card[0]:card[1]] == row["answer"]
+
+
+@pytest.mark.parametrize(("path", "qid", "short"), [
+    (QUESTIONS, "d020", "8个方面36个"),  # a count of 方面 and the count after it are one answer
+    (QUESTIONS_THIRD, "p2-119", "12个方面32个"),
+    (QUESTIONS_THIRD, "p2-136", "11个"),  # 派出11个巡视组对…33个县: 巡视组 is 11个's noun, not 33个's
+    (QUESTIONS_MORE, "e057", "14个"),  # 深入14个街道和48个单位
+    (QUESTIONS_MORE, "e098", "2019年8月29日"),  # 哪一天反馈: the day, not the inspection period before it
+    (QUESTIONS_THIRD, "p1-102", "2022年8月中旬至11月下旬"),  # 从几月到几月: the period, with its 中旬/下旬
+    (QUESTIONS_THIRD, "p2-024", "5月10号"),  # a day written with 号
+    (QUESTIONS_THIRD, "p2-104", "12月6日"),  # 哪天完成进驻: not the card's period 12月上旬至…
+    (QUESTIONS_THIRD, "p2-109", "公司19楼会议室"),  # 在X召开: a meeting's place
+    (QUESTIONS_THIRD, "p2-110", "张文岳"),  # a keyword query ending in 组长
+])
+def test_short_answer_of_general_forms(answerer: Answerer, path: Path, qid: str, short: str) -> None:
+    row = next(q for q in load_questions(path) if q["qid"] == qid)
+    answer = answerer.ask(row["query"])
+    assert answer.short_answer == short, (qid, answer.short_answer, answer.answer)
+    assert short in row["answer"]  # the labelled answer holds it (with the counted noun: 8个方面36个问题)
+    source = answer.citations[answer.sentence_hit]
+    assert source.text[answer.short_start:answer.short_end] == short
+    assert answer.start <= answer.short_start < answer.short_end <= answer.end
 
 
 def test_two_part_question_returns_both_parts_each_cited(answerer: Answerer) -> None:

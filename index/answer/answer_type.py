@@ -34,16 +34,21 @@ SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
     "money": re.compile(rf"{NUM}\s*(?:万|亿)?多?元"),
     "time": re.compile(r"(?:(?:上午|下午|早上?|晚上?|中午)\s*)?\d{1,2}\s*[:：]\s*\d{2}"
                        r"(?:\s*(?:至|到|—|－|-|~|～)+\s*(?:(?:上午|下午|早上?|晚上?|中午)\s*)?\d{1,2}\s*[:：]\s*\d{2})?"),
-    "date": re.compile(r"(?:\d{4}\s*年)?(?:\d{1,2}\s*月)(?:\d{1,2}\s*日)?(?:[上下]午|晚)?"
-                       r"(?:\s*(?:至|到|—|－|-|~)\s*(?:\d{4}\s*年)?(?:\d{1,2}\s*月)?(?:\d{1,2}\s*日)?)?"
+    "date": re.compile(r"(?:\d{4}\s*年)?(?:\d{1,2}\s*月)(?:\d{1,2}\s*[日号])?(?:[上中下]旬|初|底|末)?(?:[上下]午|晚)?"
+                       r"(?:\s*(?:至|到|—|－|-|~)\s*(?:\d{4}\s*年)?(?:\d{1,2}\s*月)?(?:\d{1,2}\s*[日号])?"
+                       r"(?:[上中下]旬|初|底|末)?)?"
                        r"|\d{4}\s*年(?:底|初|末|上半年|下半年)?"),
     "duration": re.compile(rf"(?:为期|历时|用时|仅)?{NUM}\s*(?:个(?:半)?月|天|周|年|个工作日|小时)(?:左右)?"),
     "address": re.compile(rf"{_HAN}{{2,12}}(?:路|街|大道|巷|道)(?:\d+号)?{_HAN}{{0,10}}"
                           r"(?:宾馆|酒店|大楼|大厦|楼|院|中心|室)"
-                          rf"|(?<=地点[:：])[^,，;；。]{{4,30}}|(?<=地址[:：])[^,，;；。]{{4,30}}"),
+                          rf"|(?<=地点[:：])[^,，;；。]{{4,30}}|(?<=地址[:：])[^,，;；。]{{4,30}}"
+                          r"|(?<=在)[^,，;；。在]{2,16}?(?=召开|举行|举办)"),  # a meeting's place: 在X召开
     "quoted": re.compile(r"《[^》]{2,40}》|“[^”]{2,30}”|\"[^\"]{2,30}\""),
     "count": re.compile(rf"{NUM}\s*(?:{_MEASURE})"),
 }
+
+#: Role words a person is named after (组长刘卒) or asked by (组长是谁).
+_ROLES = "组长|书记|部长|局长|主任|县长|市长|区长|镇长|厅长|院长|校长|董事长|总经理|主席"
 
 #: Question patterns → the type they ask for, first match of each group wins.
 _ASK_RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -55,16 +60,18 @@ _ASK_RULES: list[tuple[str, re.Pattern[str]]] = [
                          r"|号码")),  # 打哪个号码: in these notices a number to call
     ("percent", re.compile(r"率是?多少|率达到|比例|占比|几成|百分")),
     ("money", re.compile(r"多少钱|金额|多少元|多少万元|资金|挽回|追退|罚款|罚的钱|经济损失|数额")),
-    ("date", re.compile(r"时间[?？]?$|哪天|哪一天|何时|什么时候|啥时候|啥时|几号|什么时间|哪个月|日期|起止|截止|哪年|"
-                        r"几月|哪几天|持续到")),
-    ("person", re.compile(r"是谁|由谁|谁[任是]|哪位|叫什么名字|一把手叫|谁$|谁[?？]")),
+    ("date", re.compile(r"(?:时间|期限)[?？]?$|哪天|哪一天|何时|什么时候|啥时候|啥时|几号|什么时间|哪个月|日期|起止"
+                        r"|截止|哪年|几月|哪几天|持续到")),
+    ("person", re.compile(r"是谁|由谁|谁[任是]|哪位|叫什么名字|一把手叫|谁$|谁[?？]"
+                          rf"|\s(?:第一)?副?(?:{_ROLES})$")),  # a keyword query ending in the role: …山东省 组长
     ("named", re.compile(r"(?:叫什么|是什么|什么\w{0,3})[?？]?$")),
-    ("list_units", re.compile(r"哪些单位|哪几[家个所]|哪两[家所个]|哪些部门|哪些企业|哪些地方")),
+    ("list_units", re.compile(r"哪些单位|哪(?:几|两|[三四五六七八九十]|\d+)[家个所位名]|哪些部门|哪些企业|哪些地方")),
     ("duration", re.compile(r"多久|多长时间|多少天|(?<!哪)几天|为期|多长")),
     ("count", re.compile(r"多少|几[个项条件次名所家类天人批轮种位]|数量|一共|总共")),
     ("address", re.compile(r"哪里|(?<!存)在哪|哪儿|地址|地点|什么地方")),
     ("list_problems", re.compile(r"哪些问题|存在哪些|什么问题|哪些方面")),
-    ("named", re.compile(r"叫什么|什么名|什么文件|哪项|哪个|哪家|哪种|什么专项|什么方式|什么内容|什么说法|什么")),
+    ("named", re.compile(r"叫什么|什么名|什么文件|哪项|哪个|哪家|哪种|哪[部份篇本届场首支条座]|什么专项|什么方式"
+                         r"|什么内容|什么说法|什么")),
 ]
 
 #: Types whose answer has a strict shape: no span of the type means no answer.
@@ -87,6 +94,7 @@ class AskType:
     measure: str = ""  # measure word of a count (个, 项, 条 …)
     noun: str = ""  # the counted noun (县, 整改措施 …)
     role: str = ""  # the role a person question asks about (组长, 第一副组长, 区委书记 …)
+    date_form: str = ""  # "day" (哪天, 几号: one day), "range" (起止, 从几月到几月: a period), "" either
 
     @property
     def name(self) -> str:
@@ -94,8 +102,11 @@ class AskType:
         return "+".join(self.types) or "sentence"
 
 
+#: A date question asking for one day (哪天反馈, 几号进驻) or for a period (起止时间, 从几月到几月).
+_DAY_ASK = re.compile(r"哪一?天|几号|几月几[日号]|哪一?日")
+_RANGE_ASK = re.compile(r"起止|起讫|从[^?？]{0,6}到|几月到几月|多长时间|期间|持续")
 _COUNT_ASK = re.compile(rf"(?:多少|几)\s*({_MEASURE})?({_HAN}{{0,6}})")
-_UNITS_ASK = re.compile(rf"哪(?:些|几|两|[一二三四五六七八九十])[家个所位]?({_HAN}{{1,4}}?)(?=[?？,，的]|$)")
+_UNITS_ASK = re.compile(rf"哪(?:些|几|两|[一二三四五六七八九十]|\d+)[家个所位名]?({_HAN}{{1,4}}?)(?=[?？,，的]|$)")
 _STOP_NOUN = re.compile(r"[的了是在有呢吗啊?？,，。]|一共|总共")
 
 
@@ -123,6 +134,8 @@ def asked_types(question: str) -> AskType:
     if types and types[0] == "list_units":  # 哪两所小学 → items named …小学
         match = _UNITS_ASK.search(question)
         ask.noun = match.group(1) if match else ""
+    if types and types[0] == "date":
+        ask.date_form = "range" if _RANGE_ASK.search(question) else "day" if _DAY_ASK.search(question) else ""
     if types and types[0] in ("count", "money", "percent", "duration"):
         match = _COUNT_ASK.search(question)
         if match:
@@ -137,8 +150,7 @@ def find_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
     if kind == "person":
         return _person_spans(sentence)
     if kind == "count":
-        return [m.span() for m in SPAN_PATTERNS["count"].finditer(sentence)
-                if not re.search(r"\d{4}\s*年$", m.group(0))]
+        return _count_spans(sentence)
     if kind == "named":  # 《…》/“…” names, and X+Y method names (巡察+派驻)
         quoted = [m.span() for m in SPAN_PATTERNS["quoted"].finditer(sentence)]
         return sorted(set(quoted + [_joined_span(sentence, m) for m in _JOINED.finditer(sentence)]))
@@ -149,6 +161,22 @@ def find_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
         return [m.span() for m in SPAN_PATTERNS["quoted"].finditer(sentence)]
     pattern = SPAN_PATTERNS.get(kind)
     return [m.span() for m in pattern.finditer(sentence)] if pattern else []
+
+
+def _count_spans(sentence: str) -> list[tuple[int, int]]:
+    """Counts (41个, 4万余条), not years (2020年); a count of 方面 and the count right after it are one
+    answer (8个方面36个问题: how many problems in how many respects, the notices' usual way of saying it)."""
+    spans = [(a, b + 2 if sentence.startswith("方面", b) else b)  # 8个|方面
+             for a, b in (m.span() for m in SPAN_PATTERNS["count"].finditer(sentence)
+                          if not re.search(r"\d{4}\s*年$", m.group(0)))]
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and sentence[merged[-1][0]:merged[-1][1]].endswith("方面") and a - merged[-1][1] <= 1 \
+                and sentence[merged[-1][1]:a] in ("", "、", "共"):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 #: A method named by joining two terms with + (巡察+派驻, 互联网+监督).
@@ -181,7 +209,6 @@ def _enumeration_span(match: re.Match[str]) -> tuple[int, int]:
 
 _ENUM_LEAD = re.compile(r"^(?:对|向|在|到|由|是|去了|包括|分别是|分别为|有|涉及|其中)")
 
-_ROLES = "组长|书记|部长|局长|主任|县长|市长|区长|镇长|厅长|院长|校长|董事长|总经理|主席"
 _ROLE_ASK = re.compile(rf"(?:第一)?(?:副)?(?:{_ROLES})")
 _ROLE = re.compile(rf"(?:{_ROLES}|委员)")
 _PERSON_TAGS = ("nr",)
@@ -257,11 +284,13 @@ def name_after(sentence: str, at: int) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------
 
 #: 哪个/哪家/什么 … before the class word a named-thing question asks for.
-_HEAD_ASK = re.compile(r"(?:哪一?[个家种所位条项座类支级]?|什么|啥)")
+_HEAD_ASK = re.compile(r"(?:哪一?[个家种所位条项座类支级部份篇本届场首]?|什么|啥)")
 #: Class words whose members are named with another ending (哪家企业 → …集团/…公司; 哪个城市 → 昆明市).
 _CLASS_ENDINGS = {"企业": ("公司", "集团", "企业", "厂"), "央企": ("公司", "集团"), "国企": ("公司", "集团"),
                   "城市": ("市",), "地市": ("市",), "公司": ("公司", "集团"), "学校": ("学", "学校", "学院", "中学"),
                   "高校": ("大学", "学院"), "大学": ("大学", "学院")}
+#: A class word asking for a kind of the word before it (什么巡察方式 → …巡察: 提级交叉巡察).
+_KIND_WORDS = ("方式", "形式", "模式", "方法", "办法")
 #: jieba tags a name is built of, walking back from its class word (省委|第三|巡视组, 沭阳|中医院).
 _NAME_TAGS = ("n", "ns", "nt", "nz", "nr", "nrt", "ng", "j", "m", "q", "b", "vn", "l", "an", "s")
 
@@ -285,6 +314,8 @@ def head_spans(question: str, sentence: str) -> list[tuple[int, int]]:
         return []
     whole = len(rest) <= 3 and all(re.fullmatch(rf"{_HAN}{{2,}}", w) for w in rest)
     compound = rest if whole else rest[:1]  # 专项|巡察 to the end of the question; else 巡视组 (巡视组|巡视|的)
+    if len(compound) > 1 and compound[-1] in _KIND_WORDS:
+        compound = compound[:-1]  # 巡察|方式 → a name ending in 巡察
     joined = "".join(compound)
     endings = _CLASS_ENDINGS.get(joined, (joined,)) if len(compound) == 1 else (joined,)
     words = _tagged_spans(sentence)

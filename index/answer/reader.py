@@ -41,7 +41,7 @@ from index.text.repair import is_damaged
 from index.text.sentences import split_sentences
 from index.text.tokenize import han_bigrams
 
-from .answer_type import LIST_TYPES, STRICT, AskType, asked_types, find_spans, head_spans
+from .answer_type import LIST_TYPES, SPAN_PATTERNS, STRICT, AskType, asked_types, find_spans, head_spans
 from .card_answer import card_answer
 
 _CLAUSE = re.compile(r"[^,，、:：]+[,，、:：]?")
@@ -322,7 +322,12 @@ def _measure_match(ask: AskType, sentence: str, start: int, end: int) -> float:
         score += 0.5
     if ask.noun:
         after = sentence[end:end + len(ask.noun)]
-        before = sentence[max(0, start - 8):start]
+        # the noun may come before the number in its clause (问题…共36个), but not as another count's noun
+        # (派出11个巡视组对…33个县: 巡视组 is 11个's)
+        previous = max((m.end() for m in SPAN_PATTERNS["count"].finditer(sentence[:start])), default=0)
+        if previous and sentence.startswith(ask.noun[:2], previous):
+            previous += len(ask.noun)
+        before = re.split(r"[,，;；:：。]", sentence[max(0, start - 8, previous):start])[-1]
         common = 0
         while common < min(len(after), len(ask.noun)) and after[common] == ask.noun[common]:
             common += 1
@@ -502,8 +507,8 @@ class Answerer:
                     has += 1.0 / len(ask.types)
                 else:
                     quoted = 1.0
-                scored = [(_proximity(sentence, a, b, local) + self._fit(ask, kind, sentence, a, b), a, b)
-                          for a, b in found]
+                scored = [(_proximity(sentence, a, b, local) + self._fit(ask, kind, sentence, a, b)
+                           + self._shape(ask, kind, sentence[a:b]), a, b) for a, b in found]
                 _, a, b = max(scored)
                 best_spans.append((s + a, s + b))
                 kinds.append(kind)
@@ -526,7 +531,7 @@ class Answerer:
         return ask, hits, out
 
     @staticmethod
-    def _card_span(ask: AskType, candidate: Candidate) -> tuple[int, int] | None:
+    def _card_span(ask: AskType, candidate: Candidate, text: str) -> tuple[int, int] | None:
         """The notice card's value for the question (``card_answer``: 反馈问题60个 for 一共反馈了多少个问题, the
         feedback date for 哪天反馈) when it lies in the candidate's sentence: offsets in its passage.
 
@@ -537,7 +542,12 @@ class Answerer:
         card = candidate.card
         if card is None or len(ask.types) > 1 or any(t in LIST_TYPES for t in ask.types):
             return None
-        return None if any(card[0] <= c and d <= card[1] for c, d in candidate.spans) else card
+        if any(card[0] <= c and d <= card[1] for c, d in candidate.spans):
+            return None
+        if ask.date_form and not Answerer._shape(ask, "date", text[card[0]:card[1]]):
+            return None  # 哪天 asked, the card's value is the inspection period (or the other way round)
+        # the card's bare figure (36) inside the typed span that states it (8个方面36个问题): the span says more
+        return next(((c, d) for c, d in candidate.spans if c <= card[0] and card[1] <= d), card)
 
     @staticmethod
     def _fit(ask: AskType, kind: str, sentence: str, start: int, end: int) -> float:
@@ -550,6 +560,15 @@ class Answerer:
             items = re.split(r"[、和及与]", sentence[start:end])
             return sum(ask.noun[-2:] in item for item in items) / len(items)
         return 0.0
+
+    @staticmethod
+    def _shape(ask: AskType, kind: str, piece: str) -> float:
+        """1 when a date span has the asked shape (哪天: one day, 起止: a period), else 0.  Only chooses among
+        the spans of one sentence: the shape of a date says nothing of whether the sentence answers."""
+        if kind != "date" or not ask.date_form:
+            return 0.0
+        is_range = bool(re.search(r"至|到|—|－|-|~", piece))
+        return float(is_range if ask.date_form == "range" else not is_range and bool(re.search(r"[日号]", piece)))
 
     @staticmethod
     def eligible(ask: AskType, candidate: Candidate) -> bool:
@@ -595,7 +614,7 @@ class Answerer:
             citations = [*citations, hit]
         index = citations.index(hit)
         short = "、".join(hit.text[a:b] for a, b in chosen.spans)
-        card = self._card_span(ask, chosen)
+        card = self._card_span(ask, chosen, hit.text)
         named = None if chosen.spans or card else _named_span(ask, cleaned, hit.text, chosen.start, chosen.end)
         if card or named:
             short = hit.text[(card or named)[0]:(card or named)[1]]
@@ -648,7 +667,7 @@ class Answerer:
             seen.add(sentence)
             s, e = _trim(hit.text, cand.start, cand.end, grams, asks, cand.spans[0] if cand.spans else None)
             short = "、".join(hit.text[a:b] for a, b in cand.spans)
-            card = self._card_span(ask, cand)
+            card = self._card_span(ask, cand, hit.text)
             named = None if cand.spans or card else _named_span(ask, cleaned, hit.text, cand.start, cand.end)
             short = hit.text[(card or named)[0]:(card or named)[1]] if card or named else short
             answer.candidates.append({"answer": hit.text[s:e], "short_answer": "" if is_damaged(short) else short,
@@ -722,7 +741,8 @@ class Answerer:
         hit = hits[chosen.rank]
         if "list_units" in ask.types:
             sentence = hit.text[chosen.start:chosen.end]
-            for m in re.finditer(r"[^、，,；;。和及与]+", sentence):
+            # items split on 、和及与, but 及所辖/及其/及下属 qualifies its item (云龙乡及所辖村 is one unit)
+            for m in re.finditer(r"(?:[^、，,；;。和及与]|及(?=所辖|其|下属))+", sentence):
                 piece = re.split(r"等\d*|等[一二三四五六七八九十]", m.group(0).strip())[0]
                 lead = re.match(r"^(?:对|向|在|到|由|是|去了|包括|分别是|有)", piece)
                 start = m.start() + (len(lead.group(0)) if lead else 0)
