@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .metadata import inspected_unit
+from .metadata import _MULTI, _SELF, inspected_unit, is_org
 from .structure import _DOC_FIGURES
 
 #: Card fields in display order, with their Chinese names (what the notice page shows).
@@ -99,7 +99,14 @@ _LEADER = [
 _INSPECTED_MORE = [
     re.compile(r"巡[视察]组(?:[^。;,]{0,12}?)(?:巡察|巡视|进驻)(?P<unit>[^。;,、“”:\s]{2,30}?)(?:工作|情况|党委|党组)?(?:动员|反馈|汇报)"),
     re.compile(r"巡[视察]组[^。;,]{0,4}?对(?P<unit>[^。;,、“”:\s]{2,30}?)(?:党组织|领导班子)?(?:进行|开展)"),
+    re.compile(r"巡[视察]组[^。;,]{0,12}?(?:向|到)(?P<unit>[^。;,、“”:\s]{2,30}?)(?:党组织|领导班子)?反馈"),
 ]
+#: Several units inspected together, enumerated with 、 (巡察组巡察州委宣传部、州委统战部工作动员会).
+_INSPECTED_LIST = re.compile(r"巡[视察]组[^。;,、]{0,6}?(?:巡察|巡视|进驻|对)(?P<units>[^。;,、“”:\s]{2,30}?"
+                             r"(?:、[^。;,、“”:\s]{2,30}?)+)(?:党组织|领导班子)?(?:工作|开展|进行|,|，)")
+#: A rectification notice is issued by the unit inspected: ``X关于…巡察…整改进展情况的通报`` heading the text.
+_ISSUER = re.compile(r"(?P<unit>[^\s。;,，:：]{3,40}?)关于[^。\n]{0,40}?巡[察视][^。\n]{0,24}?整改[^。\n]{0,12}?"
+                     r"(?:情况|进展)[^。\n]{0,6}?的?(?:通报|公告|报告)")
 _LEADER_SUBJECTLESS = re.compile(r"(?:担任|担负|任)[^。;,]{0,10}?整改[^。;,]{0,8}?领导小组组长")
 _SECRETARY = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:党委|党组|党工委|区委|市委|县委|省委|集团党委)书记")
 
@@ -234,12 +241,20 @@ def _group_units(text: str, group: re.Match[str]) -> list[str]:
     return [u.strip() for u in re.split(r"[、,和及]", m.group(1)) if 2 <= len(u.strip()) <= 30][:12]
 
 
+def _one_unit(name: str) -> bool:
+    """Whether a matched run names one organisation (not 44所高校, 我区…, 工作开展了)."""
+    return len(name) >= 3 and "情况" not in name and is_org(name) and not _SELF.match(name) \
+        and not _MULTI.search(name)
+
+
 def extract_card(text: str) -> dict[str, Any]:
     """The card of one notice from its clean text (see the module docstring for the shape)."""
     card: dict[str, Any] = {}
     card["group"] = _groups(text)
     unit = inspected_unit(text) or next((m.group("unit") for p in _INSPECTED_MORE if (m := p.search(text[:1500]))
-                                          and len(m.group("unit")) >= 3 and "情况" not in m.group("unit")), "")
+                                          and _one_unit(m.group("unit"))), "")
+    if not unit and (m := _ISSUER.search(text[:600])) and _one_unit(m.group("unit")):
+        unit = m.group("unit")
     if unit:
         at, end = text.find(unit), -1
         if at >= 0:
@@ -248,6 +263,11 @@ def extract_card(text: str) -> dict[str, Any]:
             end = tail + 2  # the unit was named with an alias inside (…管理局(简称…)党组): its words as written
         if at >= 0 and end > at:
             card["inspected"] = [_item(text[at:end], at, end)]
+    elif (m := _INSPECTED_LIST.search(text[:1500])) and all(_one_unit(u) for u in m.group("units").split("、")):
+        at = m.start("units")
+        for name in m.group("units").split("、"):
+            card.setdefault("inspected", []).append(_item(name, at, at + len(name)))
+            at += len(name) + 1
     card["period"], card["feedback_date"] = _dates(text)
     card["round"] = [_item(m.group(0), m.start(), m.end()) for m in _ROUND.finditer(text)][:1]
     card["problems"] = _first_of(_DOC_FIGURES["problems"] + _MORE_PROBLEMS, text)
