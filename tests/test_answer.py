@@ -167,6 +167,8 @@ def test_short_answer_is_the_card_value_in_the_chosen_sentence(answerer: Answere
     (QUESTIONS_THIRD, "p2-104", "12月6日"),  # 哪天完成进驻: not the card's period 12月上旬至…
     (QUESTIONS_THIRD, "p2-109", "公司19楼会议室"),  # 在X召开: a meeting's place
     (QUESTIONS_THIRD, "p2-110", "张文岳"),  # a keyword query ending in 组长
+    (QUESTIONS_THIRD, "p3-017", "张思发〔2020〕1号"),  # 文号: a document number (the seed)
+    (QUESTIONS_THIRD, "p3-041", "240余名"),  # 多少人: people are counted in 名 too (the seed)
 ])
 def test_short_answer_of_general_forms(answerer: Answerer, path: Path, qid: str, short: str) -> None:
     row = next(q for q in load_questions(path) if q["qid"] == qid)

@@ -23,6 +23,8 @@ MEASURES = ("人次", "场次", "平方米", "公里", "小时", "分钟", "方�
             "亩", "元", "天", "年", "周", "月", "万", "亿", "块", "套", "台", "辆", "栋", "本", "册", "幅", "首", "株",
             "棵", "吨", "宗", "例", "封", "遍", "米")
 _MEASURE = "|".join(MEASURES)
+#: Measure words that count the same things: people are counted in 人, 名 or 位 (多少人 → 240余名).
+SAME_MEASURE = {"人": ("人", "名", "位"), "名": ("人", "名", "位"), "位": ("人", "名", "位")}
 _HAN = r"[\u4e00-\u9fff]"
 
 SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -43,6 +45,7 @@ SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
                           r"(?:宾馆|酒店|大楼|大厦|楼|院|中心|室)"
                           rf"|(?<=地点[:：])[^,，;；。]{{4,30}}|(?<=地址[:：])[^,，;；。]{{4,30}}"
                           r"|(?<=在)[^,，;；。在]{2,16}?(?=召开|举行|举办)"),  # a meeting's place: 在X召开
+    "docnum": re.compile(rf"{_HAN}{{1,10}}\s*[〔［\[（(]\s*\d{{4}}\s*[〕］\]）)]\s*\d+\s*号"),  # 张思发〔2020〕1号
     "quoted": re.compile(r"《[^》]{2,40}》|“[^”]{2,30}”|\"[^\"]{2,30}\""),
     "count": re.compile(rf"{NUM}\s*(?:{_MEASURE})"),
 }
@@ -52,6 +55,7 @@ _ROLES = "组长|书记|部长|局长|主任|县长|市长|区长|镇长|厅长|
 
 #: Question patterns → the type they ask for, first match of each group wins.
 _ASK_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("docnum", re.compile(r"文号|发文字号|发文号")),
     ("email", re.compile(r"电子邮箱|电子信箱|电子邮件|邮箱|e-?mail", re.I)),
     ("postcode", re.compile(r"邮编|邮政编码")),
     ("postal", re.compile(r"邮政信箱|信箱|寄信")),
@@ -75,7 +79,8 @@ _ASK_RULES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 #: Types whose answer has a strict shape: no span of the type means no answer.
-STRICT = {"email", "postcode", "postal", "phone", "time", "percent", "money", "date", "count", "duration", "person"}
+STRICT = {"docnum", "email", "postcode", "postal", "phone", "time", "percent", "money", "date", "count", "duration",
+          "person"}
 #: Types answered by several items gathered over passages.
 LIST_TYPES = {"list_units", "list_problems"}
 #: A question about which *notices* (units, places, inspections, reports) share something: 哪些单位被指出…,

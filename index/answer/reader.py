@@ -41,7 +41,7 @@ from index.text.repair import is_damaged
 from index.text.sentences import split_sentences
 from index.text.tokenize import han_bigrams
 
-from .answer_type import LIST_TYPES, SPAN_PATTERNS, STRICT, AskType, asked_types, find_spans, head_spans
+from .answer_type import LIST_TYPES, SAME_MEASURE, SPAN_PATTERNS, STRICT, AskType, asked_types, find_spans, head_spans
 from .card_answer import card_answer
 
 _CLAUSE = re.compile(r"[^,，、:：]+[,，、:：]?")
@@ -318,7 +318,7 @@ def _measure_match(ask: AskType, sentence: str, start: int, end: int) -> float:
         return 0.0
     piece = sentence[start:end]
     score = 0.0
-    if ask.measure and piece.endswith(ask.measure):
+    if ask.measure and piece.endswith(SAME_MEASURE.get(ask.measure, (ask.measure,))):
         score += 0.5
     if ask.noun:
         after = sentence[end:end + len(ask.noun)]
@@ -654,6 +654,8 @@ class Answerer:
                          strict=True))
         answer.confidence = float(probs[best])
         answer.sure = answer.confidence >= float(calibration.get("sure", 1.0))
+        if answer.sure and "分别" in cleaned and not answer.items and "、" not in answer.short_answer:
+            answer.sure = False  # 组长分别是谁: several asked, one found — the notice may name fewer than asked
         chosen = candidates[best]
         seen = {hits[chosen.rank].text[chosen.start:chosen.end]}
         grams = set(han_bigrams(cleaned))
