@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .metadata import _MULTI, _SELF, inspected_unit, is_org
+from .metadata import inspected_unit, one_unit
 from .structure import _DOC_FIGURES
 
 #: Card fields in display order, with their Chinese names (what the notice page shows).
@@ -243,8 +243,7 @@ def _group_units(text: str, group: re.Match[str]) -> list[str]:
 
 def _one_unit(name: str) -> bool:
     """Whether a matched run names one organisation (not 44所高校, 我区…, 工作开展了)."""
-    return len(name) >= 3 and "情况" not in name and is_org(name) and not _SELF.match(name) \
-        and not _MULTI.search(name)
+    return len(name) >= 3 and "情况" not in name and one_unit(name)
 
 
 def extract_card(text: str) -> dict[str, Any]:

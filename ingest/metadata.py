@@ -266,6 +266,11 @@ _SELF = re.compile(r"^(?:我|本|贵)(?:部|局|委|院|校|单位|公司|县|�
 _MULTI = re.compile(r"\d+\s*[个家户所]|[一二三四五六七八九十两]+[个家户所]|^被|及|等(?:单位|部门|地方|地区|党组织)?$")
 
 
+def one_unit(name: str) -> bool:
+    """Whether ``name`` reads as one organisation: not a self-reference (我部) nor several (4家单位, A及B)."""
+    return is_org(name) and not _SELF.match(name) and not _MULTI.search(name)
+
+
 def inspected_unit(text: str, head: int = 1500) -> str:
     """The unit inspected, when the opening states a single one ('' otherwise).
 
@@ -274,7 +279,7 @@ def inspected_unit(text: str, head: int = 1500) -> str:
     """
     for match in _INSPECTED.finditer(text[:head]):
         unit = _ALIAS.sub("", match.group("unit")).strip()
-        if is_org(unit) and not _SELF.match(unit) and not _MULTI.search(unit):
+        if one_unit(unit):
             return unit
     return ""
 
