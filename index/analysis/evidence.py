@@ -65,9 +65,10 @@ class Evidence:
 
 
 def topic_words(searcher: Searcher, cleaned: str) -> list[str]:
-    """The query's jieba words (search mode), as the keyword index cuts them."""
+    """The query's jieba words (search mode), as the keyword index cuts them, with those of the full names of
+    the organisation abbreviations it uses (医保局 → 医疗保障局: a notice naming the unit either way states it)."""
     userdict = getattr(searcher.keyword, "userdict", None) or getattr(searcher, "userdict", None)
-    return words(cleaned, userdict)
+    return words(searcher.keyword_text(cleaned), userdict)
 
 
 def topic_grams(searcher: Searcher, cleaned: str, frame_share: float | None = None) -> dict[str, float]:

@@ -94,7 +94,7 @@ class MilvusSearcher(Searcher):
             requests.append(AnnSearchRequest(
                 data=[np.asarray(vector, dtype="float32").tolist()], anns_field="vector",
                 param=self.milvus.dense_search_params(depth), limit=depth, expr=expr or None))
-        tokens = tokenize(query, "both", self.userdict) if fusion.keyword_weight > 0 else []
+        tokens = tokenize(self.keyword_text(query), "both", self.userdict) if fusion.keyword_weight > 0 else []
         known = [t for t in tokens if t in self.keyword.vocab]
         if known:  # like the embedded index: tokens no chunk holds add nothing
             requests.append(AnnSearchRequest(data=[hex_tokens(known)], anns_field="keywords_sparse",
@@ -139,7 +139,7 @@ class MilvusSearcher(Searcher):
                                               filter=expr, output_fields=["pk"], consistency_level=CONSISTENCY)
             return [self.chunk_of_key[hit["pk"]] for hit in found[0] if hit["pk"] in self.chunk_of_key]
 
-        known = [t for t in tokenize(query, "both", self.userdict) if t in self.keyword.vocab]
+        known = [t for t in tokenize(self.keyword_text(query), "both", self.userdict) if t in self.keyword.vocab]
         keyword = ranking([hex_tokens(known)], "keywords_sparse", {"metric_type": "BM25"}) if known else []
         dense = (ranking([np.asarray(vector, dtype="float32").tolist()], "vector",
                          self.milvus.dense_search_params(depth)) if vector is not None else [])

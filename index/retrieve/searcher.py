@@ -23,9 +23,13 @@ from index.records import Chunk, Document
 from index.retrieve.fusion import Fusion, ranked, reciprocal_rank_fusion
 from index.store import folder as store
 from index.store.keyword import KeywordIndex
+from index.text.abbreviation import candidates, expansions
 from index.text.query import clean_query
+from index.text.tokenize import is_word, segment
 
 QUERY_CACHE_SIZE = 64
+#: At most this many full names of one abbreviation are searched with it (the most frequent).
+MAX_FULL_NAMES = 3
 
 
 @dataclass
@@ -77,6 +81,8 @@ class Searcher:
             self.chunk_doc = np.array([position[c.doc_id] for c in self.data.chunks], dtype=np.int64)
         self.timings = Timings()
         self._query_vectors: dict[str, np.ndarray] = {}
+        self._full_names: dict[str, list[str]] = {}
+        self._text = ""
 
     def _open(self, root: Path | str, model: str | None) -> tuple[store.IndexData, KeywordIndex]:
         """Read the index (the folder's live generation) and its keyword statistics; sets ``root``.
@@ -162,8 +168,27 @@ class Searcher:
         keyword = self._keyword_rank(query, allowed)
         return keyword, self._dense_rank(vector, allowed) if vector is not None else []
 
+    def keyword_text(self, query: str) -> str:
+        """``query`` followed by the full names the notices give the organisation abbreviations it uses
+        (医保局 → 医疗保障局, :mod:`index.text.abbreviation`): the text keyword rankings score.
+
+        The names are looked up in the chunks' text once per abbreviation and process (a regular expression
+        over the text: 0.2 ms on the 140 000 characters of the development corpus).
+        """
+        names: list[str] = []
+        for group in candidates(segment(query), is_word):
+            for short in group:  # the longest that the notices spell out (卫健委 before 健委)
+                if short not in self._full_names:
+                    if not self._text:
+                        self._text = "\n".join(chunk.text for chunk in self.chunks)
+                    self._full_names[short] = expansions(short, self._text, segment)[:MAX_FULL_NAMES]
+                if self._full_names[short]:
+                    names += [name for name in self._full_names[short] if name not in query and name not in names]
+                    break
+        return " ".join([query, *names]) if names else query
+
     def _keyword_rank(self, query: str, allowed: np.ndarray | None) -> list[int]:
-        scores = self.keyword.scores(query)
+        scores = self.keyword.scores(self.keyword_text(query))
         if allowed is not None:
             mask = np.zeros(len(scores), dtype=bool)
             mask[allowed] = True

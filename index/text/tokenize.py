@@ -72,6 +72,16 @@ def _ascii_terms(text: str) -> list[str]:
     return [t.lower() for t in re.findall(r"[A-Za-z]+|\d+(?:\.\d+)?%?", text)]
 
 
+def segment(text: str, userdict: str | None = None) -> list[str]:
+    """jieba's plain segmentation of ``text`` (every word in order, nothing dropped, no new words guessed)."""
+    return list(_segmenter(userdict).cut(text, HMM=False))
+
+
+def is_word(text: str, userdict: str | None = None) -> bool:
+    """True when ``text`` is a word of jieba's dictionary (or the domain terms)."""
+    return _segmenter(userdict).FREQ.get(text, 0) > 0
+
+
 def words(text: str, userdict: str | None = None) -> list[str]:
     """jieba words (search mode: long words also yield their parts), minus stopwords."""
     seg = _segmenter(userdict)
