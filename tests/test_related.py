@@ -204,3 +204,15 @@ def test_cli_related_finding_on_an_announcements_index(tmp_path_factory: pytest.
     result = cli("related", "巡视动员部署会", "--index", str(root), "--json")
     assert result.returncode == 0, result.stderr
     assert {e["doc_id"] for e in json.loads(result.stdout)} <= {"n0029", "n0031", "n0033"}
+
+
+def test_a_question_asking_for_a_province_finds_its_cities_notices(searcher) -> None:
+    """p3-116 湖北省委巡视的材料有哪些…: 宜城市委's rectification notice never writes 湖北 (宜城 is a city of it)."""
+    from shared_data import QUESTIONS_THIRD
+
+    with QUESTIONS_THIRD.open(encoding="utf-8") as f:
+        question = next(q for q in map(json.loads, f) if q["qid"] == "p3-116")
+    assert "n0289" in question["relevant"]
+    top = related_documents(searcher, question["query"], k=10)
+    assert "n0289" in top  # 宜城市委关于十二届省委第三轮巡视集中整改进展情况的通报
+    assert len(set(top) & set(question["relevant"])) >= 5

@@ -10,6 +10,7 @@ most ``per_doc`` per document so one long notice cannot crowd out the rest.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from index.retrieve.fusion import Fusion, ranked, reciprocal_rank_fusion
 from index.store import folder as store
 from index.store.keyword import KeywordIndex
 from index.text.abbreviation import candidates, expansions
+from index.text.places import province_mentions
 from index.text.query import clean_query
 from index.text.tokenize import is_word, segment
 
@@ -82,6 +84,7 @@ class Searcher:
         self.timings = Timings()
         self._query_vectors: dict[str, np.ndarray] = {}
         self._full_names: dict[str, list[str]] = {}
+        self._provinces: dict[str, Counter[str]] = {}
         self._text = ""
 
     def _open(self, root: Path | str, model: str | None) -> tuple[store.IndexData, KeywordIndex]:
@@ -186,6 +189,15 @@ class Searcher:
                     names += [name for name in self._full_names[short] if name not in query and name not in names]
                     break
         return " ".join([query, *names]) if names else query
+
+    def provinces(self, doc_id: str) -> Counter[str]:
+        """Province → how many places of it the notice names, title and text (:mod:`index.text.places`);
+        read once per notice and process, when a question first asks for a province."""
+        found = self._provinces.get(doc_id)
+        if found is None:
+            doc = self.documents[doc_id]
+            found = self._provinces[doc_id] = province_mentions(f"{doc.title}\n{doc.text}")
+        return found
 
     def _keyword_rank(self, query: str, allowed: np.ndarray | None) -> list[int]:
         scores = self.keyword.scores(self.keyword_text(query))
