@@ -36,20 +36,21 @@ from index.retrieve.searcher import Searcher  # noqa: E402
 FILES = ("questions.jsonl", "questions_more.jsonl", "questions_third.jsonl")
 #: F-beta with beta 2: missing a notice on the topic costs more than listing an extra one.
 BETA = tuned.F_BETA
-#: (passage weight, finding weight, k, alternative weight, place weight) tried; the keyword ranking has weight 1.
+#: (passage, finding, k, alternative, place, level weight) tried; the keyword ranking has weight 1.
 GRID = list(itertools.product((0.1, 0.25, 0.5, 0.75, 1.0), (0.25, 0.5, 1.0), (5.0, 10.0, 20.0, 60.0),
-                              (0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.5, 1.0, 2.0, 3.0)))
+                              (0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.5, 1.0, 2.0, 3.0), (0.0, 0.5, 1.0, 2.0)))
 
 Row = tuple[list[str], list[float], set[str]]
 
 
 def ranked_rows(rankings: list[dict], relevant: list[set[str]],
-                setting: tuple[float, float, float, float, float]) -> list[Row]:
+                setting: tuple[float, ...]) -> list[Row]:
     """(doc ids, scores, relevant) per question, best first (top 30), under one fusion setting."""
     rows = []
     for ranking, rel_ids in zip(rankings, relevant, strict=True):
         scores = rel.fuse_rankings(ranking, passage_weight=setting[0], finding_weight=setting[1], k=setting[2],
-                                   alternative_weight=setting[3], place_weight=setting[4])
+                                   alternative_weight=setting[3], place_weight=setting[4],
+                                   level_weight=setting[5])
         ids = sorted(scores, key=lambda d: -scores[d])[:30]
         rows.append((ids, [scores[d] for d in ids], rel_ids))
     return rows
@@ -84,7 +85,7 @@ def cut_figures(rows: list[Row], ratio: float) -> dict:
             "length": float(np.mean(length))}
 
 
-def choose(rankings: list[dict], relevant: list[set[str]]) -> tuple[float, float, float, float, float]:
+def choose(rankings: list[dict], relevant: list[set[str]]) -> tuple[float, ...]:
     """The fusion setting with the best Recall@10 (then MAP) on these questions."""
     by_setting = {s: ranked_rows(rankings, relevant, s) for s in GRID}
     return max(GRID, key=lambda s: (round(recall10(by_setting[s]), 9), mean_ap(by_setting[s])))
@@ -105,7 +106,7 @@ def main() -> None:
         rankings.append(ranking)
         relevant.append(set(q["relevant"]))
     current = (tuned.PASSAGE_WEIGHT, tuned.FINDING_WEIGHT, tuned.DOC_RRF_K, tuned.ALTERNATIVE_WEIGHT,
-               tuned.PLACE_WEIGHT)
+               tuned.PLACE_WEIGHT, tuned.LEVEL_WEIGHT)
     print(f"{len(questions)} multi questions; Recall@10 uncut with the module's setting {current}: "
           f"{recall10(ranked_rows(rankings, relevant, current)):.3f}")
     folds = np.random.default_rng(tuned.FOLD_SEED).permutation(len(questions)) % args.folds
@@ -121,7 +122,7 @@ def main() -> None:
             held[i] = row
     setting_all = choose(rankings, relevant)
     inside = ranked_rows(rankings, relevant, setting_all)
-    print(f"chosen per fold (passage, finding, k, alternative, place): {chosen}")
+    print(f"chosen per fold (passage, finding, k, alternative, place, level): {chosen}")
     print(f"chosen on all: {setting_all}")
     oof = [held[i] for i in range(len(questions))]
     for name, rows in (("out of fold", oof), ("in sample", inside)):

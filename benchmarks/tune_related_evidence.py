@@ -44,7 +44,7 @@ SHARES = (0.05, 0.08, 0.12, 0.2, 0.3)
 MIN_GRAMS = (1, 2)
 COVERS = [round(c, 2) for c in np.arange(0.0, 0.81, 0.05)]
 #: the score cut (a share of the best notice's fused score, ``CUT_RATIO``), chosen with the evidence rule
-RATIOS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)
+RATIOS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 #: 高 means: listed notices at that cover were right at least this often (in the training folds).
 PRECISION_HIGH = 0.8
 

@@ -25,15 +25,19 @@ DEPTH = 100
 #: by mean average precision).  An alternative is an instance the query names (“蝇贪”, 比如…、…).
 PASSAGE_WEIGHT = 0.1
 FINDING_WEIGHT = 0.25
-DOC_RRF_K = 5.0
-ALTERNATIVE_WEIGHT = 0.5
+DOC_RRF_K = 10.0
+ALTERNATIVE_WEIGHT = 0.25
 #: The place ranking (a question naming a province: its candidates that name the province's places, most
-#: first): chosen with the weights above (grid 0–3; the folds chose 1, 3, 2, 1, 1; on all questions 1).
-PLACE_WEIGHT = 1.0
+#: first): chosen with the weights above (grid 0–3).
+PLACE_WEIGHT = 2.0
+#: The level ranking (a question naming a level of inspection, 省委…巡视: its candidates that name such a body,
+#: most first): chosen with the weights above (grid 0–2; the folds chose 1, 0.5, 0.5, 0.5, 0.5; on all 0.5; with
+#: it the folds chose k 20, 10, 10, 5, 5, alternatives 0.25–0.5, places 1–2; on all k 10, 0.25, 2).
+LEVEL_WEIGHT = 0.5
 #: The related list is cut after the last document scoring at least this share of the best one's score:
 #: chosen with the evidence rule below (``benchmarks/tune_related_evidence.py``, best F1 of the listed
-#: notices; every fold chose 0.5).
-CUT_RATIO = 0.5
+#: notices; grid 0–0.8: every fold chose 0.6 since the level ranking, 0.5 before).
+CUT_RATIO = 0.6
 #: Evidence or nothing (index.analysis.evidence): a topic bigram in more than FRAME_SHARE of the passages is a
 #: frame word (整改, 责任 …); a notice of the cut list is listed when its best sentence covers at least
 #: EVIDENCE_COVER of the topic's idf weight with at least EVIDENCE_GRAMS topic bigrams; 相关程度 高 from
@@ -41,9 +45,9 @@ CUT_RATIO = 0.5
 #: the 69 multi questions (folds grouped by question: best mean F1 of the listed notices),
 #: ``benchmarks/tune_related_evidence.py``; figures in docs/crossref.md.
 FRAME_SHARE = 0.12
-EVIDENCE_COVER = 0.15
+EVIDENCE_COVER = 0.1
 EVIDENCE_GRAMS = 1
-HIGH_COVER = 0.6
+HIGH_COVER = 0.56
 
 # -- 哪些单位/哪些巡察… list answers (index.answer.reader) -------------------------------------------------
 #: A notice ``related`` lists is an item when its evidence covers at least this share of the best item's

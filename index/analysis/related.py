@@ -47,6 +47,7 @@ from index.filters import Filters
 from index.records import Document, Finding
 from index.retrieve.fusion import ranked, reciprocal_rank_fusion
 from index.retrieve.searcher import Searcher
+from index.text.levels import asked_levels
 from index.text.places import asked_provinces
 from index.text.query import MAX_QUERY_CHARS, alternatives, clean_query, drop_exclusions
 
@@ -71,6 +72,7 @@ DOC_RRF_K = tuned.DOC_RRF_K
 #: Weight of each keyword ranking of an instance the query names (:func:`index.text.query.alternatives`).
 ALTERNATIVE_WEIGHT = tuned.ALTERNATIVE_WEIGHT
 PLACE_WEIGHT = tuned.PLACE_WEIGHT
+LEVEL_WEIGHT = tuned.LEVEL_WEIGHT
 #: A finding counts when its similarity is this far above the median finding's.
 FINDING_MARGIN = 0.03
 #: Matches listed per document.
@@ -230,20 +232,24 @@ def document_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray, filt
     for number, phrase in enumerate([] if exclude else alternatives(cleaned), 1):
         rankings[f"alternative {number}"] = _by_document(searcher, searcher.chunk_rankings(phrase, filters, None)[0],
                                                          exclude)
-    # a question asking for one province's material (湖北省委巡视的材料, 内蒙古 …): the candidates that name
-    # its places (宜城市 is in 湖北), most places first — a notice of 宜城市委 never writes 湖北
-    asked = [] if exclude else asked_provinces(cleaned)
-    if asked:
-        candidates = list(dict.fromkeys(doc_id for ranking in rankings.values() for doc_id in ranking))
-        counts = {doc_id: sum(searcher.provinces(doc_id)[p] for p in asked) for doc_id in candidates}
-        rankings["place"] = {doc_id: [] for doc_id in sorted((d for d in candidates if counts[d]),
-                                                               key=lambda d: -counts[d])}
+    # a question asking for one province's material (湖北省委巡视的材料, 内蒙古 …) or one level of inspection
+    # (省委巡视组对高校…): the candidates that name its places (宜城市 is in 湖北: a notice of 宜城市委 never
+    # writes 湖北) or its inspecting bodies (省委第十巡视组), most first
+    asked = {} if exclude else {"place": ("province", asked_provinces(cleaned)),
+                                "level": ("level", asked_levels(cleaned))}
+    candidates = list(dict.fromkeys(doc_id for ranking in rankings.values() for doc_id in ranking))
+    for name, (facet, values) in asked.items():
+        if values:
+            counts = {doc_id: sum(searcher.facets(doc_id)[facet][v] for v in values) for doc_id in candidates}
+            rankings[name] = {doc_id: [] for doc_id in sorted((d for d in candidates if counts[d]),
+                                                                key=lambda d: -counts[d])}
     return rankings, passages
 
 
 def fuse_rankings(rankings: dict[str, dict[str, list]], passage_weight: float | None = None,
                   finding_weight: float | None = None, k: float | None = None,
-                  alternative_weight: float | None = None, place_weight: float | None = None) -> dict[str, float]:
+                  alternative_weight: float | None = None, place_weight: float | None = None,
+                  level_weight: float | None = None) -> dict[str, float]:
     """Document scores: weighted reciprocal ranks of each document in the keyword, passage, finding and
     alternatives' rankings.
 
@@ -252,7 +258,8 @@ def fuse_rankings(rankings: dict[str, dict[str, list]], passage_weight: float | 
     """
     weights = {"keyword": 1.0, "passage": PASSAGE_WEIGHT if passage_weight is None else passage_weight,
                "finding": FINDING_WEIGHT if finding_weight is None else finding_weight,
-               "place": PLACE_WEIGHT if place_weight is None else place_weight}
+               "place": PLACE_WEIGHT if place_weight is None else place_weight,
+               "level": LEVEL_WEIGHT if level_weight is None else level_weight}
     other = ALTERNATIVE_WEIGHT if alternative_weight is None else alternative_weight
     k = DOC_RRF_K if k is None else k
     # each ranking is a dict in the order of each document's best item; the rest are the query's alternatives

@@ -25,6 +25,7 @@ from index.retrieve.fusion import Fusion, ranked, reciprocal_rank_fusion
 from index.store import folder as store
 from index.store.keyword import KeywordIndex
 from index.text.abbreviation import candidates, expansions
+from index.text.levels import level_mentions
 from index.text.places import province_mentions
 from index.text.query import clean_query
 from index.text.tokenize import is_word, segment
@@ -84,7 +85,7 @@ class Searcher:
         self.timings = Timings()
         self._query_vectors: dict[str, np.ndarray] = {}
         self._full_names: dict[str, list[str]] = {}
-        self._provinces: dict[str, Counter[str]] = {}
+        self._facets: dict[str, dict[str, Counter[str]]] = {}
         self._text = ""
 
     def _open(self, root: Path | str, model: str | None) -> tuple[store.IndexData, KeywordIndex]:
@@ -190,13 +191,15 @@ class Searcher:
                     break
         return " ".join([query, *names]) if names else query
 
-    def provinces(self, doc_id: str) -> Counter[str]:
-        """Province → how many places of it the notice names, title and text (:mod:`index.text.places`);
-        read once per notice and process, when a question first asks for a province."""
-        found = self._provinces.get(doc_id)
+    def facets(self, doc_id: str) -> dict[str, Counter[str]]:
+        """What the notice's title and text name, counted: ``province`` → how many places of each province
+        (:mod:`index.text.places`), ``level`` → how many inspecting bodies of each level of inspection
+        (:mod:`index.text.levels`); read once per notice and process, when a question first asks for one."""
+        found = self._facets.get(doc_id)
         if found is None:
             doc = self.documents[doc_id]
-            found = self._provinces[doc_id] = province_mentions(f"{doc.title}\n{doc.text}")
+            text = f"{doc.title}\n{doc.text}"
+            found = self._facets[doc_id] = {"province": province_mentions(text), "level": level_mentions(text)}
         return found
 
     def _keyword_rank(self, query: str, allowed: np.ndarray | None) -> list[int]:
