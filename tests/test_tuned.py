@@ -19,7 +19,8 @@ def test_modules_use_the_tuned_values() -> None:
         tuned.RRF_K, tuned.KEYWORD_WEIGHT, tuned.DENSE_WEIGHT, tuned.DEPTH)
     assert (related.PASSAGE_WEIGHT, related.FINDING_WEIGHT, related.DOC_RRF_K, related.CUT_RATIO) == (
         tuned.PASSAGE_WEIGHT, tuned.FINDING_WEIGHT, tuned.DOC_RRF_K, tuned.CUT_RATIO)
-    assert (related.ALTERNATIVE_WEIGHT, related.PLACE_WEIGHT) == (tuned.ALTERNATIVE_WEIGHT, tuned.PLACE_WEIGHT)
+    assert (related.ALTERNATIVE_WEIGHT, related.PLACE_WEIGHT, related.LEVEL_WEIGHT) == (
+        tuned.ALTERNATIVE_WEIGHT, tuned.PLACE_WEIGHT, tuned.LEVEL_WEIGHT)
     assert reader.EVIDENCE_RATIO == tuned.EVIDENCE_RATIO
     assert (compare.FINDING_THRESHOLD, compare.PASSAGE_THRESHOLD) == (tuned.FINDING_THRESHOLD, tuned.PASSAGE_THRESHOLD)
     assert themes.THRESHOLD == tuned.THEME_THRESHOLD

@@ -31,6 +31,10 @@ weight (≥ 0.1 and ≥ 0.25 in the grid) although the keyword ranking alone
 scores about as well on the dev questions (0.988): they find a notice that states the
 topic in other words, and they are what a finding reference relies on.
 
+Free text adds rankings of its own: a keyword ranking per instance it names (``ALTERNATIVE_WEIGHT``), and,
+when it names a province or a level of inspection (湖北, 省委…巡视), the candidates that name that
+province's places or such an inspecting body, most first (``PLACE_WEIGHT``, ``LEVEL_WEIGHT``).
+
 Each result lists its best matches: findings (label, heading, measures)
 where a finding matches, passages (section, text) otherwise.
 """
@@ -71,6 +75,7 @@ FINDING_WEIGHT = tuned.FINDING_WEIGHT
 DOC_RRF_K = tuned.DOC_RRF_K
 #: Weight of each keyword ranking of an instance the query names (:func:`index.text.query.alternatives`).
 ALTERNATIVE_WEIGHT = tuned.ALTERNATIVE_WEIGHT
+#: Weights of the place and level rankings (a question naming a province or a level of inspection).
 PLACE_WEIGHT = tuned.PLACE_WEIGHT
 LEVEL_WEIGHT = tuned.LEVEL_WEIGHT
 #: A finding counts when its similarity is this far above the median finding's.
@@ -250,8 +255,8 @@ def fuse_rankings(rankings: dict[str, dict[str, list]], passage_weight: float | 
                   finding_weight: float | None = None, k: float | None = None,
                   alternative_weight: float | None = None, place_weight: float | None = None,
                   level_weight: float | None = None) -> dict[str, float]:
-    """Document scores: weighted reciprocal ranks of each document in the keyword, passage, finding and
-    alternatives' rankings.
+    """Document scores: weighted reciprocal ranks of each document in the keyword, passage, finding,
+    alternatives', place and level rankings.
 
     The weights default to the module's (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K``,
     ``ALTERNATIVE_WEIGHT``); the tuning script passes others.
