@@ -3,26 +3,15 @@ the keyword search of real development questions."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
-
 import pytest
-from shared_data import NOTICES, QUESTIONS_THIRD
+from shared_data import clean_notices, question
 
 from index.text.abbreviation import candidates, expansions, spells
-from index.text.repair import repair_text
 from index.text.tokenize import is_word, segment
 
 
-@cache
 def _corpus_text() -> str:
-    with NOTICES.open(encoding="utf-8") as f:
-        return "\n".join(repair_text(json.loads(line)["text"]) for line in f)
-
-
-def _question(qid: str) -> dict:
-    with QUESTIONS_THIRD.open(encoding="utf-8") as f:
-        return next(q for q in map(json.loads, f) if q["qid"] == qid)
+    return "\n".join(clean_notices().values())
 
 
 @pytest.mark.parametrize(("short", "full"), [
@@ -64,9 +53,9 @@ def test_keyword_search_of_a_question_naming_a_short_name_finds_the_full_name(se
     """p3-061 医保局被巡察的都有哪些?: the labelled notices say 医疗保障局; the top 10 held 2 of 9 before."""
     from index.analysis.related import related_documents
 
-    question = _question("p3-061")
-    assert "医疗保障局" in searcher.keyword_text(question["query"])
-    found = set(related_documents(searcher, question["query"], k=10)) & set(question["relevant"])
+    asked = question("p3-061")
+    assert "医疗保障局" in searcher.keyword_text(asked["query"])
+    found = set(related_documents(searcher, asked["query"], k=10)) & set(asked["relevant"])
     assert len(found) >= 7, found
     # a question without a short name is searched as it is
     assert searcher.keyword_text("违规发放津贴补贴") == "违规发放津贴补贴"

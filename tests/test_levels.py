@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from functools import cache
-
-from shared_data import NOTICES, QUESTIONS_THIRD
+from shared_data import clean_notices, question
 
 from index.text.levels import asked_levels, level_mentions
 from index.text.query import clean_query, drop_exclusions
-from index.text.repair import repair_text
-
-
-@cache
-def _notices() -> dict[str, str]:
-    with NOTICES.open(encoding="utf-8") as f:
-        return {d["id"]: repair_text(f"{d['title']}\n{d['text']}") for d in map(json.loads, f)}
 
 
 def _query(qid: str) -> str:
     """The question as related searches it: what it says does not count (…中央巡视央企…都不算) dropped."""
-    with QUESTIONS_THIRD.open(encoding="utf-8") as f:
-        return drop_exclusions(clean_query(next(q["query"] for q in map(json.loads, f) if q["qid"] == qid)))
+    return drop_exclusions(clean_query(question(qid)["query"]))
 
 
 def test_notices_name_their_inspecting_body() -> None:
-    notices = _notices()
+    notices = clean_notices()
     assert level_mentions(notices["n0097"])["省"] >= 1  # 十届安徽省委首轮巡视发现问题503个
     assert level_mentions(notices["n0289"]).most_common(1)[0][0] == "省"  # 省委第十巡视组对宜城市…
     assert level_mentions(notices["n0210"]).most_common(1)[0][0] == "市"  # 通辽市六届市委第九轮巡察

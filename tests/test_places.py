@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from functools import cache
-
-from shared_data import NOTICES
+from shared_data import clean_notices
 
 from index.text.places import asked_provinces, gazetteer, province_mentions
-from index.text.repair import repair_text
-
-
-@cache
-def _notices() -> dict[str, str]:
-    with NOTICES.open(encoding="utf-8") as f:
-        return {d["id"]: repair_text(f"{d['title']}\n{d['text']}") for d in map(json.loads, f)}
 
 
 def test_the_gazetteer_is_installed_and_places_each_name_in_one_province() -> None:
@@ -25,7 +15,7 @@ def test_the_gazetteer_is_installed_and_places_each_name_in_one_province() -> No
 
 
 def test_a_city_notice_is_placed_in_its_province_though_it_never_names_it() -> None:
-    notices = _notices()
+    notices = clean_notices()
     assert "湖北" not in notices["n0289"]  # 宜城市委关于十二届省委第三轮巡视集中整改进展情况的通报
     assert province_mentions(notices["n0289"]).most_common(1)[0][0] == "湖北"
     assert province_mentions(notices["n0210"]).most_common(1)[0][0] == "内蒙古"  # 通辽市六届市委第九轮巡察公告

@@ -208,11 +208,10 @@ def test_cli_related_finding_on_an_announcements_index(tmp_path_factory: pytest.
 
 def test_a_question_asking_for_a_province_finds_its_cities_notices(searcher) -> None:
     """p3-116 湖北省委巡视的材料有哪些…: 宜城市委's rectification notice never writes 湖北 (宜城 is a city of it)."""
-    from shared_data import QUESTIONS_THIRD
+    from shared_data import question
 
-    with QUESTIONS_THIRD.open(encoding="utf-8") as f:
-        question = next(q for q in map(json.loads, f) if q["qid"] == "p3-116")
-    assert "n0289" in question["relevant"]
-    top = related_documents(searcher, question["query"], k=10)
+    asked = question("p3-116")
+    assert "n0289" in asked["relevant"]
+    top = related_documents(searcher, asked["query"], k=10)
     assert "n0289" in top  # 宜城市委关于十二届省委第三轮巡视集中整改进展情况的通报
-    assert len(set(top) & set(question["relevant"])) >= 5
+    assert len(set(top) & set(asked["relevant"])) >= 5

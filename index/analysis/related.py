@@ -242,7 +242,8 @@ def document_rankings(searcher: Searcher, cleaned: str, vector: np.ndarray, filt
     # writes 湖北) or its inspecting bodies (省委第十巡视组), most first
     asked = {} if exclude else {"place": ("province", asked_provinces(cleaned)),
                                 "level": ("level", asked_levels(cleaned))}
-    candidates = list(dict.fromkeys(doc_id for ranking in rankings.values() for doc_id in ranking))
+    candidates = list(dict.fromkeys(doc_id for ranking in rankings.values() for doc_id in ranking)) \
+        if any(values for _, values in asked.values()) else []
     for name, (facet, values) in asked.items():
         if values:
             counts = {doc_id: sum(searcher.facets(doc_id)[facet][v] for v in values) for doc_id in candidates}
