@@ -9,8 +9,9 @@ ranking per instance the question names) are computed once.  Per fold, on the ot
 the fusion (``PASSAGE_WEIGHT``, ``FINDING_WEIGHT``, ``DOC_RRF_K``, ``ALTERNATIVE_WEIGHT`` from a
 grid) with the best mean Recall@10 of the uncut ranking is chosen (ties: the better mean average
 precision over the top 30) and applied to the held-out fold.  Prints the out-of-fold and in-sample
-multi Recall@10 (all files and per file), and recall, precision, F2 and mean list length of the list
-cut at the module's ``CUT_RATIO`` (chosen with the evidence rule: ``benchmarks/tune_related_evidence.py``).
+multi Recall@10 of the fused order (all files and per file).  ``related`` orders the fusion's first 30
+by its judge, fitted with the fusion chosen again per fold: ``benchmarks/tune_related_judge.py``, which
+uses this script's grid and criterion.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ from index.answer.evaluate import load_questions  # noqa: E402
 from index.retrieve.searcher import Searcher  # noqa: E402
 
 FILES = ("questions.jsonl", "questions_more.jsonl", "questions_third.jsonl")
-#: F-beta with beta 2: missing a notice on the topic costs more than listing an extra one.
-BETA = tuned.F_BETA
 #: (passage, finding, k, alternative, place, level weight) tried; the keyword ranking has weight 1.
 GRID = list(itertools.product((0.1, 0.25, 0.5, 0.75, 1.0), (0.25, 0.5, 1.0), (5.0, 10.0, 20.0, 60.0),
                               (0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.5, 1.0, 2.0, 3.0), (0.0, 0.5, 1.0, 2.0)))
@@ -68,21 +67,6 @@ def mean_ap(rows: list[Row]) -> float:
         hits = [i for i, d in enumerate(ids) if d in r]
         aps.append(sum((n + 1) / (i + 1) for n, i in enumerate(hits)) / len(r))
     return float(np.mean(aps))
-
-
-def cut_figures(rows: list[Row], ratio: float) -> dict:
-    """Recall, precision, F2 and list length of lists cut at ``ratio`` × the best score (top 10)."""
-    recall, precision, fbeta, length = [], [], [], []
-    for ids, scores, relevant in rows:
-        kept = [d for d, s in zip(ids[:10], scores[:10], strict=True) if s >= ratio * scores[0]]
-        hit = len(set(kept) & relevant)
-        r, p = hit / len(relevant), hit / max(len(kept), 1)
-        recall.append(r)
-        precision.append(p)
-        fbeta.append((1 + BETA**2) * r * p / (BETA**2 * p + r) if r + p else 0.0)
-        length.append(len(kept))
-    return {"recall": float(np.mean(recall)), "precision": float(np.mean(precision)), "f": float(np.mean(fbeta)),
-            "length": float(np.mean(length))}
 
 
 def choose(rankings: list[dict], relevant: list[set[str]]) -> tuple[float, ...]:
@@ -128,10 +112,7 @@ def main() -> None:
     for name, rows in (("out of fold", oof), ("in sample", inside)):
         per_file = "  ".join(f"{f} {recall10([r for r, (g, _) in zip(rows, questions, strict=True) if g == f]):.3f}"
                              for f in FILES)
-        print(f"Recall@10 uncut, {name:11s} {recall10(rows):.3f}  ({per_file})")
-        fig = cut_figures(rows, rel.CUT_RATIO)
-        print(f"  cut at CUT_RATIO {rel.CUT_RATIO}: recall {fig['recall']:.3f}  precision {fig['precision']:.3f}  "
-              f"F2 {fig['f']:.3f}  mean length {fig['length']:.1f}")
+        print(f"Recall@10 of the fused order, {name:11s} {recall10(rows):.3f}  ({per_file})")
 
 if __name__ == "__main__":
     main()

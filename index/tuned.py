@@ -34,20 +34,15 @@ PLACE_WEIGHT = 2.0
 #: most first): chosen with the weights above (grid 0–2; the folds chose 1, 0.5, 0.5, 0.5, 0.5; on all 0.5; with
 #: it the folds chose k 20, 10, 10, 5, 5, alternatives 0.25–0.5, places 1–2; on all k 10, 0.25, 2).
 LEVEL_WEIGHT = 0.5
-#: The related list is cut after the last document scoring at least this share of the best one's score:
-#: chosen with the evidence rule below (``benchmarks/tune_related_evidence.py``, best F1 of the listed
-#: notices; grid 0–0.8: every fold chose 0.6 since the level ranking, 0.5 before).
-CUT_RATIO = 0.6
-#: Evidence or nothing (index.analysis.evidence): a topic bigram in more than FRAME_SHARE of the passages is a
-#: frame word (整改, 责任 …); a notice of the cut list is listed when its best sentence covers at least
-#: EVIDENCE_COVER of the topic's idf weight with at least EVIDENCE_GRAMS topic bigrams; 相关程度 高 from
-#: HIGH_COVER (lowest cover at which listed notices were right ≥ 80 % in the training folds).  5-fold CV over
-#: the 69 multi questions (folds grouped by question: best mean F1 of the listed notices),
-#: ``benchmarks/tune_related_evidence.py``; figures in docs/crossref.md.
+#: Frame words of the evidence sentence (index.analysis.evidence): a topic bigram in more than FRAME_SHARE of the
+#: passages (整改, 责任 …) is not a topic word.  Chosen by 5-fold CV over the 69 multi questions with the evidence
+#: rule that the judge replaced (best mean F1 of the listed notices, docs/crossref.md "Third step"); the judge
+#: below is fitted on evidence found with it.
 FRAME_SHARE = 0.12
-EVIDENCE_COVER = 0.1
-EVIDENCE_GRAMS = 1
-HIGH_COVER = 0.56
+#: Which related notices are listed, and their 相关程度 高/中/低, is decided by the judge
+#: (index.analysis.judge): a logistic regression over rank and evidence features with its two thresholds,
+#: data in index/analysis/judge_weights.json written by ``benchmarks/tune_related_judge.py`` (5 folds
+#: grouped by question, the fusion above chosen again inside each fold; figures in docs/crossref.md).
 
 # -- 哪些单位/哪些巡察… list answers (index.answer.reader) -------------------------------------------------
 #: A notice ``related`` lists is an item when its evidence covers at least this share of the best item's

@@ -172,8 +172,8 @@ def test_compare_related_themes_run_on_milvus(exported: str, shared_index: Path)
         assert code_a == code_b == 0, err
         a, b = json.loads(out_a), json.loads(out_b)
         if argv[0] == "related":  # notices ranked by fused passage scores: near-ties may swap lower down
-            assert [e["doc_id"] for e in b[:3]] == [e["doc_id"] for e in a[:3]]
-            assert len({e["doc_id"] for e in a} & {e["doc_id"] for e in b}) >= 4
+            assert a and [e["doc_id"] for e in b[:3]] == [e["doc_id"] for e in a[:3]]
+            assert len({e["doc_id"] for e in a} & {e["doc_id"] for e in b}) >= min(4, len(a))
         else:
             assert b == a, argv[0]
 

@@ -10,12 +10,16 @@ import json
 from pathlib import Path
 
 import pytest
+from shared_data import QUESTIONS_MORE
+from shared_data import question as labelled_question
 from test_compare import announcements_index, cli
 
-from index.analysis.related import CUT_RATIO, related, related_documents, related_with_more
+from index.analysis.judge import load_judge
+from index.analysis.related import related, related_documents, related_with_more
 from index.errors import NotFound
 
-ENTRY_KEYS = {"doc_id", "title", "org", "date", "kind", "url", "score", "matches", "evidence", "relevance", "listed"}
+ENTRY_KEYS = {"doc_id", "title", "org", "date", "kind", "url", "score", "matches", "evidence", "confidence",
+              "relevance", "listed"}
 
 
 def _ids(entries: list[dict]) -> list[str]:
@@ -28,8 +32,8 @@ def test_finding_reference_excludes_its_notice_and_groups_by_document(searcher) 
     assert len(entries) == 10 and "seed" not in ids
     assert len(ids) == len(set(ids)), "one entry per document"
     assert all(set(e) == ENTRY_KEYS and e["matches"] for e in entries)
-    scores = [e["score"] for e in entries]
-    assert scores == sorted(scores, reverse=True)
+    confidence = [e["confidence"] for e in entries]
+    assert confidence == sorted(confidence, reverse=True)  # the judged order
     # the two feedback notices that list an ideology problem inline
     assert "n0128" in ids[:3]  # 意识形态教育引领乏力
     assert "n0242" in ids  # 意识形态工作未得到重视
@@ -143,18 +147,23 @@ def test_document_reference_finds_notices_with_the_same_problems(searcher) -> No
     assert entries[0]["doc_id"] == "seed"
 
 
-def test_list_is_cut_where_relevance_drops(searcher) -> None:
+def test_list_is_cut_where_the_judge_doubts(searcher) -> None:
     # e102 in questions_more.jsonl: 5 notices on 意识形态 special checks; the best scores far above the rest
     query = "哪些巡视巡察同步开展了意识形态工作责任制落实情况专项检查或据此制定专项整改方案?"
     uncut = related(searcher, query, top=10, cut=False)
     cut = related(searcher, query, top=10)
     assert len(uncut) == 10 and 1 <= len(cut) < 10
     uncut_ids = _ids(uncut)
-    assert [i for i in uncut_ids if i in _ids(cut)] == _ids(cut)  # the ranking's order
-    best = uncut[0]["score"]
-    assert all(e["score"] >= CUT_RATIO * best and e["relevance"] != "低" for e in cut)
-    # what is left out scores under the cut or has no sentence stating the topic
-    assert all(e["score"] < CUT_RATIO * best or e["relevance"] == "低" for e in uncut if e["doc_id"] not in _ids(cut))
+    assert [i for i in uncut_ids if i in _ids(cut)] == _ids(cut)  # the judged order
+    confidence = [e["confidence"] for e in uncut]
+    assert confidence == sorted(confidence, reverse=True) and 0 <= confidence[-1] <= confidence[0] <= 1
+    judge = load_judge()
+    assert all(e["confidence"] >= judge.listed and e["evidence"] and e["relevance"] in ("高", "中") for e in cut)
+    assert all(e["relevance"] == "高" for e in cut if e["confidence"] >= judge.high)
+    # what is left out is under the judge's threshold or has no sentence with the topic's words
+    assert all(e["confidence"] < judge.listed or e["evidence"] is None for e in uncut if e["doc_id"] not in _ids(cut))
+    labelled = set(labelled_question("e102", QUESTIONS_MORE)["relevant"])
+    assert len(set(_ids(cut)) & labelled) >= 0.6 * len(cut)
 
 
 def test_related_documents_follows_related(searcher) -> None:

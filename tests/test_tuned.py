@@ -17,8 +17,8 @@ def test_modules_use_the_tuned_values() -> None:
     fusion = Fusion()
     assert (fusion.rrf_k, fusion.keyword_weight, fusion.dense_weight, fusion.depth) == (
         tuned.RRF_K, tuned.KEYWORD_WEIGHT, tuned.DENSE_WEIGHT, tuned.DEPTH)
-    assert (related.PASSAGE_WEIGHT, related.FINDING_WEIGHT, related.DOC_RRF_K, related.CUT_RATIO) == (
-        tuned.PASSAGE_WEIGHT, tuned.FINDING_WEIGHT, tuned.DOC_RRF_K, tuned.CUT_RATIO)
+    assert (related.PASSAGE_WEIGHT, related.FINDING_WEIGHT, related.DOC_RRF_K) == (
+        tuned.PASSAGE_WEIGHT, tuned.FINDING_WEIGHT, tuned.DOC_RRF_K)
     assert (related.ALTERNATIVE_WEIGHT, related.PLACE_WEIGHT, related.LEVEL_WEIGHT) == (
         tuned.ALTERNATIVE_WEIGHT, tuned.PLACE_WEIGHT, tuned.LEVEL_WEIGHT)
     assert reader.EVIDENCE_RATIO == tuned.EVIDENCE_RATIO

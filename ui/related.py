@@ -135,12 +135,12 @@ def render(ctx: state.Context) -> None:
                 "或从“阅读通报”的问题清单点“同类问题”。")
         return
     st.subheader(f"其他通报中的同类问题（{len(entries)} 篇）")
-    st.caption("只列出有句子写明这一问题的通报，粗体为该句；相关程度：高 = 该句含问题的大部分关键词"
-               "（在标注问题上交叉验证，约八成确为同类问题），中 = 含部分关键词。")
+    st.caption("只列出有句子写明这一问题的通报，粗体为该句。相关程度由在标注问题上学得的判断给出"
+               "（交叉验证）：高 = 约八成确为同类问题，中 = 可能是；把握更低的收在最后。")
     st.download_button("导出结果（CSV）", related_csv(entries + more), file_name="同类问题.csv", mime="text/csv",
                        key="rel_csv", icon=":material/download:")
     if not entries:
-        st.info("没有通报写明这一问题；下面是只有个别词相同、可能相关的通报。")
+        st.info("没有通报有把握写明这一问题；下面是可能相关、相关程度低的通报。")
     _cards(entries, query, "rel")
     if more:
         with st.expander(f"另有 {len(more)} 篇可能相关（相关程度低）"):

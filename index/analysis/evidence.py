@@ -8,13 +8,10 @@ holds the largest rarity-weighted share of the topic's words (``cover``), with t
 The topic's words are the bigrams inside the query's jieba words, weighted by their idf in the
 keyword index (bigrams no passage holds are left out); frame and genre words (整改, 问题, 责任,
 工作 …) are dropped *by corpus frequency* (a bigram in more than ``FRAME_SHARE`` of the passages),
-not by a list.  ``related`` lists a notice only when its evidence covers at least
-``EVIDENCE_COVER`` of the topic with at least ``EVIDENCE_GRAMS`` topic bigrams (an e5 cosine of
-query and sentence as a further condition added 0.004 precision out of fold and would make the
-folder and Milvus backends disagree, Milvus keeping no sentence vectors: not used);
-the rest with some topic word are shown folded (另有 N 篇可能相关), those with none are not shown.  相关程度 高 from
-``HIGH_COVER``.  All four values are chosen by cross-validation on the multi-notice questions
-(``benchmarks/tune_related_evidence.py``, figures in docs/crossref.md).
+not by a list (``FRAME_SHARE``, chosen by cross-validation).  The evidence's cover is one input of
+the judge that decides which notices are listed (:mod:`index.analysis.judge`); a notice with no
+sentence holding a topic word is not shown at all.  (An e5 cosine of query and sentence would make the
+folder and Milvus backends disagree, Milvus keeping no sentence vectors: not used.)
 """
 
 from __future__ import annotations
@@ -35,9 +32,6 @@ FRAME_SHARE = tuned.FRAME_SHARE
 #: it (a few uploaded notices) 巡察 in 3 of 12 passages is not a genre word.  Not tuned: it never binds on the
 #: development corpus (776 passages) or the sample one (122), so cross-validation cannot choose it.
 FRAME_MIN_PASSAGES = 100
-EVIDENCE_COVER = tuned.EVIDENCE_COVER
-EVIDENCE_GRAMS = tuned.EVIDENCE_GRAMS
-HIGH_COVER = tuned.HIGH_COVER
 
 
 @dataclass
@@ -50,11 +44,6 @@ class Evidence:
     cover: float
     terms: list[str]
     grams: int = 0  # topic bigrams the sentence holds
-
-    @property
-    def states(self) -> bool:
-        """True when the sentence is enough to list its notice (``EVIDENCE_COVER``, ``EVIDENCE_GRAMS``)."""
-        return self.cover >= EVIDENCE_COVER and self.grams >= EVIDENCE_GRAMS
 
     def to_dict(self, chunk: Chunk) -> dict:
         """The JSON form: passage, offsets, the sentence itself and the shared topic words."""
@@ -114,13 +103,6 @@ def evidence(searcher: Searcher, doc_id: str, grams: dict[str, float], first: li
             if best is None or cover > best.cover + 1e-9:
                 best = Evidence(chunk_id, a, b, cover, _terms(held, grams, sentence, phrases or []), len(held))
     return best
-
-
-def relevance(found: Evidence | None) -> str:
-    """相关程度: 高 when the evidence states the topic with a cover of ``HIGH_COVER``, 中 when it states it, else 低."""
-    if found is None or not found.states:
-        return "低"
-    return "高" if found.cover >= HIGH_COVER else "中"
 
 
 def _terms(held: list[str], grams: dict[str, float], sentence: str, phrases: list[str]) -> list[str]:

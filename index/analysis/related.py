@@ -35,6 +35,10 @@ Free text adds rankings of its own: a keyword ranking per instance it names (``A
 when it names a province or a level of inspection (湖北, 省委…巡视), the candidates that name that
 province's places or such an inspecting body, most first (``PLACE_WEIGHT``, ``LEVEL_WEIGHT``).
 
+The fusion's first ``CANDIDATES`` notices are then judged (:mod:`index.analysis.judge`, a logistic
+regression learned on the labelled multi questions): its probability orders them, is each entry's
+``confidence``, and decides which are listed and their 相关程度.
+
 Each result lists its best matches: findings (label, heading, measures)
 where a finding matches, passages (section, text) otherwise.
 """
@@ -55,7 +59,7 @@ from index.text.levels import asked_levels
 from index.text.places import asked_provinces
 from index.text.query import MAX_QUERY_CHARS, alternatives, clean_query, drop_exclusions
 
-from .evidence import evidence, relevance, topic_grams, topic_words
+from .evidence import evidence, topic_grams, topic_words
 from .findings import (
     MEASURES_CHARS,
     TEXT_CHARS,
@@ -66,6 +70,7 @@ from .findings import (
     problem_units,
     shorten,
 )
+from .judge import CANDIDATES, features, load_judge
 
 #: Weights of the passage-vector and finding rankings beside the keyword ranking (weight 1), and the
 #: reciprocal-rank constant of the document fusion (chosen by k-fold cross-validation on the multi-notice
@@ -82,9 +87,6 @@ LEVEL_WEIGHT = tuned.LEVEL_WEIGHT
 FINDING_MARGIN = 0.03
 #: Matches listed per document.
 MATCHES = 3
-#: The list is cut after the last document scoring at least this share of the best one's score
-#: (chosen by k-fold cross-validation on the multi-notice questions: benchmarks/tune_related_cut.py).
-CUT_RATIO = tuned.CUT_RATIO
 #: Question scaffolding that says "list notices", not what about (哪些…材料/报道/通报 有哪些?).
 _SCAFFOLD = re.compile(r"有哪些|是哪些|哪些|哪几次|哪几|材料|报道|通报|信息|相关|方面的|提到|讲到|[?？]")
 
@@ -128,19 +130,19 @@ def related(searcher: Searcher, text_or_ref: str, top: int = 10, filters: Filter
             cut: bool = True) -> list[dict]:
     """Notices most related to ``text_or_ref``, best first, one entry per document.
 
-    With ``cut`` only the *listed* notices (:func:`related_with_more`): the list ends where relevance
-    drops (documents scoring under ``CUT_RATIO`` × the best score are left out, so a topic held by three
-    notices lists three, not ``top``) and a notice is listed only when one of its sentences states the
-    topic (its evidence covers at least ``EVIDENCE_COVER`` of the topic, :mod:`index.analysis.evidence`).
-    Without ``cut``: the ``top`` of the ranking, as ranked (Recall@10 measures it).
+    The fusion's first ``CANDIDATES`` notices are judged (:mod:`index.analysis.judge`: a learned probability
+    that the notice raises the topic, ``confidence``) and ordered by it.  With ``cut`` only the *listed*
+    notices (:func:`related_with_more`): a probability at or above the judge's threshold and a sentence
+    holding the topic's words (its ``evidence``), so a topic held by three notices lists three, not
+    ``top``.  Without ``cut``: the ``top`` of the judged order (Recall@10 measures it).
 
-    Each entry: ``doc_id, title, org, date, kind, url, score, matches, evidence, relevance, listed``
-    where a match is ``{"label", "heading", "text", "measures", "similarity"}`` for a finding or
-    ``{"section", "heading", "text", "similarity"}`` for a passage, ``evidence`` the sentence that
-    states the topic (``chunk_id, section, label, passage, start, end, sentence, terms, cover, grams``;
-    None when no sentence holds a topic word), ``relevance`` 高/中/低 and ``listed`` (in the cut list with
-    a sentence that states the topic).  A referenced finding's or
-    notice's own document is left out.
+    Each entry: ``doc_id, title, org, date, kind, url, score, matches, evidence, confidence, relevance,
+    listed`` where ``score`` is the fused rank score, a match is ``{"label", "heading", "text", "measures",
+    "similarity"}`` for a finding or ``{"section", "heading", "text", "similarity"}`` for a passage,
+    ``evidence`` the sentence that states the topic (``chunk_id, section, label, passage, start, end,
+    sentence, terms, cover, grams``; None when no sentence holds a topic word), ``confidence`` the judge's
+    probability, ``relevance`` 高/中/低 (the judge's thresholds, chosen out of fold) and ``listed``
+    (relevance 高 or 中).  A referenced finding's or notice's own document is left out.
     """
     if not cut:
         return _entries(searcher, text_or_ref, top, filters)
@@ -158,34 +160,34 @@ def related_with_more(searcher: Searcher, text_or_ref: str, top: int = 10,
 
 
 def _entries(searcher: Searcher, text_or_ref: str, top: int, filters: Filters | None) -> list[dict]:
-    """The top ``top`` entries of the ranking, each with its evidence, 相关程度 and whether it is listed."""
+    """The top ``top`` entries in the judge's order with evidence, confidence, 相关程度 and whether listed.
+
+    The fusion's first ``CANDIDATES`` notices are judged (:mod:`index.analysis.judge`); the judge's
+    probability orders them (ties keep the fused order) and decides which are listed.
+    """
     cleaned, exclude = related_query_text(searcher, text_or_ref)
     vector = searcher.embed_query(cleaned)
-    ranked, scores, rankings, passages = _ranked_documents(searcher, cleaned, vector, top, filters, exclude, False)
-    grams, phrases = topic_grams(searcher, cleaned), topic_words(searcher, cleaned)
-    findings = rankings["finding"]
-    best = max(scores.values(), default=0.0)
-    entries = []
-    for doc_id in ranked:
-        doc_passages = passages.get(doc_id, [])
-        entry = _entry(searcher, doc_id, scores[doc_id], doc_passages, findings.get(doc_id, []), vector)
-        found = evidence(searcher, doc_id, grams, [chunk_id for chunk_id, _ in doc_passages], phrases)
-        entry["evidence"] = found.to_dict(searcher.chunks[found.chunk_id]) if found else None
-        entry["listed"] = scores[doc_id] >= CUT_RATIO * best and relevance(found) != "低"
-        # under the cut, or its sentence does not state the topic: 低 (另有 N 篇可能相关)
-        entry["relevance"] = relevance(found) if entry["listed"] else "低"
-        entries.append(entry)
-    return entries
-
-
-def _ranked_documents(searcher: Searcher, cleaned: str, vector: np.ndarray, top: int, filters: Filters | None,
-                      exclude: str, cut: bool):  # -> (ranked doc ids, scores, rankings, passages)
     rankings, passages = document_rankings(searcher, cleaned, vector, filters, exclude)
     scores = fuse_rankings(rankings)
-    ranked = sorted(scores, key=lambda d: -scores[d])[:top]
-    if cut and ranked:
-        ranked = [d for d in ranked if scores[d] >= CUT_RATIO * scores[ranked[0]]]
-    return ranked, scores, rankings, passages
+    candidates = sorted(scores, key=lambda d: -scores[d])[:max(top, CANDIDATES)]
+    grams, phrases = topic_grams(searcher, cleaned), topic_words(searcher, cleaned)
+    found = [evidence(searcher, doc_id, grams, [chunk_id for chunk_id, _ in passages.get(doc_id, [])], phrases)
+             for doc_id in candidates]
+    judge = load_judge()
+    probability = judge.probabilities(features(rankings, scores, candidates, found, grams))
+    order = sorted(range(len(candidates)), key=lambda i: -probability[i])[:top]
+    findings = rankings["finding"]
+    entries = []
+    for i in order:
+        doc_id = candidates[i]
+        entry = _entry(searcher, doc_id, scores[doc_id], passages.get(doc_id, []), findings.get(doc_id, []), vector)
+        entry["evidence"] = found[i].to_dict(searcher.chunks[found[i].chunk_id]) if found[i] else None
+        entry["confidence"] = round(float(probability[i]), 4)
+        # 低: under the judge's threshold or no sentence holds a topic word (另有 N 篇可能相关 / not shown)
+        entry["relevance"] = judge.relevance(float(probability[i]), found[i])
+        entry["listed"] = entry["relevance"] != "低"
+        entries.append(entry)
+    return entries
 
 
 def related_query_text(searcher: Searcher, text_or_ref: str) -> tuple[str, str]:

@@ -119,7 +119,7 @@ def cmd_related(args: argparse.Namespace) -> int:
         dump(results)
         return 0
     if not results:
-        print("没有通报写明这一问题" + (f"（另有 {len(more)} 篇只有个别词相同，可能相关）" if more else ""))
+        print("没有通报有把握写明这一问题" + (f"（另有 {len(more)} 篇可能相关，相关程度低）" if more else ""))
         return 0
     for rank, entry in enumerate(results, 1):
         doc = docs.get(entry["doc_id"])
@@ -143,7 +143,7 @@ def cmd_related(args: argparse.Namespace) -> int:
             print(f"   {entry['url']}")
         print()
     if more:
-        print(f"另有 {len(more)} 篇可能相关（只有个别词相同，相关程度低）：" + "、".join(e["doc_id"] for e in more))
+        print(f"另有 {len(more)} 篇可能相关（相关程度低）：" + "、".join(e["doc_id"] for e in more))
     return 0
 
 
