@@ -24,7 +24,10 @@ MEASURES = ("人次", "场次", "平方米", "公里", "小时", "分钟", "方�
             "棵", "吨", "宗", "例", "封", "遍", "米")
 _MEASURE = "|".join(MEASURES)
 #: Measure words that count the same things: people are counted in 人, 名 or 位 (多少人 → 240余名).
-SAME_MEASURE = {"人": ("人", "名", "位"), "名": ("人", "名", "位"), "位": ("人", "名", "位")}
+PEOPLE_MEASURES = ("人", "名", "位")
+SAME_MEASURE = dict.fromkeys(PEOPLE_MEASURES, PEOPLE_MEASURES)
+#: The marks between the two ends of a range of dates or times (3月10日至4月20日, 9:00—17:00, 8:30～12:00).
+RANGE_MARK = r"(?:至|到|—|－|-|~|～)"
 _HAN = r"[\u4e00-\u9fff]"
 
 SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -35,9 +38,9 @@ SPAN_PATTERNS: dict[str, re.Pattern[str]] = {
     "percent": re.compile(rf"(?:{NUM}\s*[%％])|百分之{NUM}|{NUM}成"),
     "money": re.compile(rf"{NUM}\s*(?:万|亿)?多?元"),
     "time": re.compile(r"(?:(?:上午|下午|早上?|晚上?|中午)\s*)?\d{1,2}\s*[:：]\s*\d{2}"
-                       r"(?:\s*(?:至|到|—|－|-|~|～)+\s*(?:(?:上午|下午|早上?|晚上?|中午)\s*)?\d{1,2}\s*[:：]\s*\d{2})?"),
+                       rf"(?:\s*{RANGE_MARK}+\s*(?:(?:上午|下午|早上?|晚上?|中午)\s*)?\d{{1,2}}\s*[:：]\s*\d{{2}})?"),
     "date": re.compile(r"(?:\d{4}\s*年)?(?:\d{1,2}\s*月)(?:\d{1,2}\s*[日号])?(?:[上中下]旬|初|底|末)?(?:[上下]午|晚)?"
-                       r"(?:\s*(?:至|到|—|－|-|~)\s*(?:\d{4}\s*年)?(?:\d{1,2}\s*月)?(?:\d{1,2}\s*[日号])?"
+                       rf"(?:\s*{RANGE_MARK}\s*(?:\d{{4}}\s*年)?(?:\d{{1,2}}\s*月)?(?:\d{{1,2}}\s*[日号])?"
                        r"(?:[上中下]旬|初|底|末)?)?"
                        r"|\d{4}\s*年(?:底|初|末|上半年|下半年)?"),
     "duration": re.compile(rf"(?:为期|历时|用时|仅)?{NUM}\s*(?:个(?:半)?月|天|周|年|个工作日|小时)(?:左右)?"),

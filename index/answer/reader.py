@@ -41,7 +41,17 @@ from index.text.repair import is_damaged
 from index.text.sentences import split_sentences
 from index.text.tokenize import han_bigrams
 
-from .answer_type import LIST_TYPES, SAME_MEASURE, SPAN_PATTERNS, STRICT, AskType, asked_types, find_spans, head_spans
+from .answer_type import (
+    LIST_TYPES,
+    RANGE_MARK,
+    SAME_MEASURE,
+    SPAN_PATTERNS,
+    STRICT,
+    AskType,
+    asked_types,
+    find_spans,
+    head_spans,
+)
 from .card_answer import card_answer
 
 _CLAUSE = re.compile(r"[^,，、:：]+[,，、:：]?")
@@ -567,7 +577,7 @@ class Answerer:
         the spans of one sentence: the shape of a date says nothing of whether the sentence answers."""
         if kind != "date" or not ask.date_form:
             return 0.0
-        is_range = bool(re.search(r"至|到|—|－|-|~", piece))
+        is_range = bool(re.search(RANGE_MARK, piece))
         return float(is_range if ask.date_form == "range" else not is_range and bool(re.search(r"[日号]", piece)))
 
     @staticmethod
